@@ -1,0 +1,343 @@
+//! The template types read from RON: scenes, the object library and actions.
+//!
+//! Templates hold ranges and choices (`*Def`); [`crate::spec`] samples them into concrete values.
+//! Every struct denies unknown fields so that a typo in a content file is an error, not a silently
+//! ignored setting. Directions in actions are relative to the clip's camera (image left/right,
+//! toward/away from the camera), so a label such as "from left to right" holds in the image.
+
+use serde::{Deserialize, Serialize};
+
+/// A closed interval `(min, max)` sampled uniformly; `(x, x)` is the constant `x`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Range(pub f32, pub f32);
+
+/// A closed interval of whole video frames, `(first, last)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameRange(pub u32, pub u32);
+
+/// A scene template: fixed surfaces, the area where actions happen, and what may vary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneDef {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub surfaces: Vec<SurfaceDef>,
+    /// The surface objects stand on and actions happen on (a table top).
+    pub work_surface: String,
+    pub action_area: ActionAreaDef,
+    /// Object kinds (names in the object library) that may appear in this scene.
+    pub objects: Vec<String>,
+    /// How many distractor objects to show besides the ones the action needs.
+    #[serde(default = "default_distractors")]
+    pub distractors: FrameRange,
+    pub lighting: LightingDef,
+    pub camera: CameraDef,
+}
+
+fn default_distractors() -> FrameRange {
+    FrameRange(0, 2)
+}
+
+/// A box-shaped surface: floor, wall, table top, table leg.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurfaceDef {
+    pub name: String,
+    /// Full extents in metres (x, y, z).
+    pub size: [f32; 3],
+    /// Centre in world metres; y is up.
+    pub position: [f32; 3],
+    /// Base colors to choose from, sRGB in 0..1.
+    pub colors: Vec<[f32; 3]>,
+    #[serde(default = "default_surface_roughness")]
+    pub roughness: Range,
+    /// Whether objects collide with it (walls far from the action need not).
+    #[serde(default = "default_true")]
+    pub collider: bool,
+    #[serde(default = "default_surface_friction")]
+    pub friction: f32,
+}
+
+fn default_surface_roughness() -> Range {
+    Range(0.6, 0.9)
+}
+
+fn default_surface_friction() -> f32 {
+    0.5
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The rectangle on the work surface where objects are placed, in world x and z.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionAreaDef {
+    /// Centre (x, z) in world metres.
+    pub center: [f32; 2],
+    /// Half extents (x, z) in metres.
+    pub half_extents: [f32; 2],
+}
+
+/// Light ranges: one sun (directional light) plus ambient light.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LightingDef {
+    /// Sun illuminance in lux.
+    pub sun_illuminance: Range,
+    /// Sun elevation above the horizon, degrees.
+    pub sun_elevation_deg: Range,
+    /// Sun azimuth around the vertical axis, degrees (0 = from +z, behind the camera).
+    pub sun_azimuth_deg: Range,
+    /// Ambient brightness (Bevy's cd/m^2 scale).
+    pub ambient_brightness: Range,
+    #[serde(default = "default_true")]
+    pub shadows: bool,
+}
+
+/// Camera ranges, around the action area. Azimuth 0 looks from +z towards -z, so the image's
+/// right is world +x.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraDef {
+    /// Horizontal distance from the action-area centre, metres.
+    pub distance: Range,
+    /// Height above the work surface, metres.
+    pub height: Range,
+    pub azimuth_deg: Range,
+    /// Vertical field of view, degrees.
+    pub fov_deg: Range,
+    /// Random offset of the look-at point, metres, per axis.
+    #[serde(default)]
+    pub look_at_jitter: f32,
+}
+
+/// The object library: named colors and object kinds that scenes draw from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectLibraryDef {
+    pub colors: Vec<ColorDef>,
+    pub kinds: Vec<ObjectKindDef>,
+}
+
+/// A named color; the name is the color word in labels ("a red mug").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColorDef {
+    pub name: String,
+    /// sRGB in 0..1.
+    pub srgb: [f32; 3],
+}
+
+/// One kind of object: how it is named, shaped, colored and how it behaves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectKindDef {
+    pub name: String,
+    /// The noun in labels: "mug" gives "a red mug".
+    pub noun: String,
+    pub shape: ShapeDef,
+    /// Color words this kind comes in; empty means any library color.
+    #[serde(default)]
+    pub colors: Vec<String>,
+    /// Whether the label names the color ("a red mug") or not ("a tennis ball").
+    #[serde(default = "default_true")]
+    pub say_color: bool,
+    /// Mass in kilograms.
+    pub mass: Range,
+    pub friction: Range,
+    pub restitution: Range,
+    #[serde(default = "default_object_roughness")]
+    pub roughness: Range,
+    #[serde(default = "default_metallic")]
+    pub metallic: Range,
+}
+
+fn default_object_roughness() -> Range {
+    Range(0.3, 0.7)
+}
+
+fn default_metallic() -> Range {
+    Range(0.0, 0.0)
+}
+
+/// An object's shape; sizes in metres.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ShapeDef {
+    Box { x: Range, y: Range, z: Range },
+    Ball { radius: Range },
+    /// Upright cylinder (axis along y).
+    Cylinder { radius: Range, height: Range },
+}
+
+impl ShapeDef {
+    /// Traits a role can require of its object, as this shape allows them.
+    pub fn has_trait(&self, wanted: ObjectTrait) -> bool {
+        match (self, wanted) {
+            (ShapeDef::Ball { .. }, ObjectTrait::CanRoll) => true,
+            (ShapeDef::Ball { .. }, _) => false,
+            (_, ObjectTrait::CanRoll) => false,
+            (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
+        }
+    }
+}
+
+/// What an action needs of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectTrait {
+    /// Rolls when pushed (a ball).
+    CanRoll,
+    /// Slides without rolling when pushed.
+    CanSlide,
+    /// Stands stably on a flat face.
+    CanStand,
+}
+
+/// The visible actor that conducts an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActorKind {
+    /// A stylized hand: palm and fingers from primitives, randomized skin tone.
+    Hand,
+    /// A thin stick held at an angle; it touches with its tip.
+    Stick,
+}
+
+/// A direction relative to the clip's camera: left and right as seen in the image, toward and
+/// away from the camera along the ground, up and down in the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    Left,
+    Right,
+    Toward,
+    Away,
+    Up,
+    Down,
+}
+
+impl Side {
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+            Side::Toward => Side::Away,
+            Side::Away => Side::Toward,
+            Side::Up => Side::Down,
+            Side::Down => Side::Up,
+        }
+    }
+}
+
+/// An action script: the SSv2 class it produces, the objects it needs, what the actor does and
+/// what must hold afterwards for the label to be true.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionDef {
+    pub name: String,
+    /// The exact SSv2 template, with `[something]` placeholders, e.g.
+    /// "Pushing [something] from left to right".
+    pub template: String,
+    /// The template's SSv2 class index.
+    pub class_index: u32,
+    /// Objects the action is about, in the order of the template's placeholders.
+    pub roles: Vec<RoleDef>,
+    /// The clip length, in frames, that the script's frame numbers are written for (36: three
+    /// seconds at 12 fps). Clips of another length scale the script's timing to fit.
+    #[serde(default = "default_script_frames")]
+    pub script_frames: u32,
+    /// Actors that may conduct it; one is chosen per clip.
+    #[serde(default = "default_actors")]
+    pub actors: Vec<ActorKind>,
+    /// Where the role objects start.
+    pub setup: Vec<SetupStep>,
+    /// What the actor does, frame-timed.
+    pub script: Vec<ScriptStep>,
+    /// What the simulated clip must show; a clip that fails is re-sampled.
+    pub postconditions: Vec<Postcondition>,
+}
+
+fn default_script_frames() -> u32 {
+    36
+}
+
+fn default_actors() -> Vec<ActorKind> {
+    vec![ActorKind::Hand, ActorKind::Stick]
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDef {
+    pub name: String,
+    #[serde(default)]
+    pub requires: Vec<ObjectTrait>,
+}
+
+/// Where a role's object starts. `u` runs along the image's right, `v` away from the camera, both
+/// in action-area units (-1..1 spans the area).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SetupStep {
+    /// Stands on the work surface.
+    Place { role: String, u: Range, v: Range },
+    /// Held still in the air, `height` metres above the work surface, until a `Release`.
+    Hold { role: String, u: Range, v: Range, height: Range },
+}
+
+impl SetupStep {
+    pub fn role(&self) -> &str {
+        match self {
+            SetupStep::Place { role, .. } | SetupStep::Hold { role, .. } => role,
+        }
+    }
+}
+
+/// One step of the actor's script. Motions run one after another; `start` frames are absolute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ScriptStep {
+    /// Where the actor's contact point is at frame 0: `gap` metres from the role's object on `side`.
+    Start { beside: String, side: Side, gap: Range },
+    /// Move the contact point `toward` a direction, through the role's object: it closes the gap,
+    /// then carries on `distance` metres. Begins at frame `start`, lasts `duration` frames.
+    Push { role: String, toward: Side, distance: Range, start: FrameRange, duration: FrameRange },
+    /// Let go of a held role at `frame`; gravity does the rest.
+    Release { role: String, frame: FrameRange },
+    /// Move the actor `distance` metres `toward` a direction, `delay` frames after the previous
+    /// motion ends (or after frame 0), over `duration` frames.
+    Retreat { toward: Side, distance: Range, delay: FrameRange, duration: FrameRange },
+}
+
+/// A check on the simulated clip, projected through its camera where it speaks of the image.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Postcondition {
+    /// From the first to the last frame the role's image position moves `toward` (Left, Right,
+    /// Up or Down in the image) by at least `min_fraction` of the image width (or height).
+    MovesInImage { role: String, toward: Side, min_fraction: f32 },
+    /// The role's centre drops by at least `min_drop` metres.
+    Drops { role: String, min_drop: f32 },
+    /// The role's centre stays inside the image in every frame, `margin` (fraction) from the border.
+    StaysInFrame {
+        role: String,
+        #[serde(default)]
+        margin: f32,
+    },
+    /// The role ends resting on the work surface.
+    EndsOnWorkSurface { role: String },
+    /// The actor touches the role's object at some frame.
+    ActorTouches { role: String },
+}
+
+impl Postcondition {
+    pub fn role(&self) -> &str {
+        match self {
+            Postcondition::MovesInImage { role, .. }
+            | Postcondition::Drops { role, .. }
+            | Postcondition::StaysInFrame { role, .. }
+            | Postcondition::EndsOnWorkSurface { role }
+            | Postcondition::ActorTouches { role } => role,
+        }
+    }
+}

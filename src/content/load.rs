@@ -1,0 +1,210 @@
+//! Reading content files: directory listing, RON parsing with positioned errors, hashing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::defs::{ActionDef, ObjectLibraryDef, SceneDef};
+use super::locate::{LineCol, SourceMap};
+use super::validate;
+
+/// One problem in one content file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem is about the file as a whole (unreadable, missing).
+    pub line: usize,
+    pub column: usize,
+    /// Field path such as `surfaces[1].roughness`; empty for whole-file problems.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": field `{}`", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found while loading content.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ContentError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        writeln!(f, "{count} problem{} in content files:", if count == 1 { "" } else { "s" })?;
+        for problem in &self.problems {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed content file with where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub def: T,
+    pub path: PathBuf,
+    /// FNV-1a 64 of the file bytes, hex: identifies the exact content a clip was made from.
+    pub hash: String,
+    pub(crate) source_map: std::sync::Arc<SourceMap>,
+}
+
+impl<T> Loaded<T> {
+    /// A problem at the position of `field` in this file.
+    pub(crate) fn problem(&self, field: &str, message: impl Into<String>) -> Problem {
+        let at = self.source_map.locate(field).unwrap_or(LineCol { line: 1, column: 1 });
+        Problem {
+            file: self.path.clone(),
+            line: at.line,
+            column: at.column,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// All content a dataset is made from: scenes and actions sorted by name, and the object library.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub scenes: Vec<Loaded<SceneDef>>,
+    pub actions: Vec<Loaded<ActionDef>>,
+    pub objects: Loaded<ObjectLibraryDef>,
+}
+
+impl Content {
+    /// Loads and validates everything; on any problem returns all of them.
+    pub fn load(scenes_dir: &Path, actions_dir: &Path, objects_file: &Path) -> Result<Content, ContentError> {
+        let mut problems = Vec::new();
+        let objects = parse_file::<ObjectLibraryDef>(objects_file, &mut problems);
+        let mut scenes = parse_dir::<SceneDef>(scenes_dir, "scene", &mut problems);
+        let mut actions = parse_dir::<ActionDef>(actions_dir, "action", &mut problems);
+        let Some(objects) = objects else {
+            return Err(ContentError { problems });
+        };
+        scenes.sort_by(|a, b| a.def.name.cmp(&b.def.name));
+        actions.sort_by(|a, b| a.def.name.cmp(&b.def.name));
+        let content = Content { scenes, actions, objects };
+        problems.extend(validate::validate(&content));
+        if problems.is_empty() { Ok(content) } else { Err(ContentError { problems }) }
+    }
+
+    /// Loads the repository's built-in content.
+    pub fn load_builtin() -> Result<Content, ContentError> {
+        Content::load(&super::default_scenes_dir(), &super::default_actions_dir(), &super::default_objects_file())
+    }
+
+    pub fn scene(&self, name: &str) -> Option<&Loaded<SceneDef>> {
+        self.scenes.iter().find(|scene| scene.def.name == name)
+    }
+
+    pub fn action(&self, name: &str) -> Option<&Loaded<ActionDef>> {
+        self.actions.iter().find(|action| action.def.name == name)
+    }
+}
+
+fn parse_dir<T: DeserializeOwned>(dir: &Path, what: &str, problems: &mut Vec<Problem>) -> Vec<Loaded<T>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            problems.push(file_problem(dir, format!("cannot read {what} directory: {error}")));
+            return Vec::new();
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        problems.push(file_problem(dir, format!("no {what} files (*.ron) in this directory")));
+    }
+    paths.iter().filter_map(|path| parse_file(path, problems)).collect()
+}
+
+fn file_problem(path: &Path, message: String) -> Problem {
+    Problem { file: path.to_path_buf(), line: 0, column: 0, field: String::new(), message }
+}
+
+/// Parses one RON file; a syntax or shape error becomes a positioned problem.
+pub(crate) fn parse_file<T: DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) -> Option<Loaded<T>> {
+    let source = match std::fs::read_to_string(path) {
+        Ok(source) => source,
+        Err(error) => {
+            problems.push(file_problem(path, format!("cannot read file: {error}")));
+            return None;
+        }
+    };
+    match ron::Options::default().from_str::<T>(&source) {
+        Ok(def) => Some(Loaded {
+            def,
+            path: path.to_path_buf(),
+            hash: fnv1a_hex(source.as_bytes()),
+            source_map: std::sync::Arc::new(SourceMap::build(&source)),
+        }),
+        Err(error) => {
+            problems.push(ron_problem(path, &source, &error));
+            None
+        }
+    }
+}
+
+fn ron_problem(path: &Path, source: &str, error: &ron::error::SpannedError) -> Problem {
+    use ron::error::Error;
+    let at = LineCol { line: error.span.start.line, column: error.span.start.col };
+    let enclosing = SourceMap::path_at(source, at);
+    let join = |field: &str| if enclosing.is_empty() { field.to_string() } else { format!("{enclosing}.{field}") };
+    let (field, message) = match &error.code {
+        Error::NoSuchStructField { expected, found, outer } => (
+            // ron reports the position after the field name; name the misspelled field itself.
+            join_sibling(&enclosing, found),
+            format!(
+                "unknown field `{found}`{}; expected one of: {}",
+                outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default(),
+                expected.join(", ")
+            ),
+        ),
+        Error::MissingStructField { field, outer } => (
+            join(field),
+            format!(
+                "missing field `{field}`{}",
+                outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()
+            ),
+        ),
+        other => (enclosing.clone(), other.to_string()),
+    };
+    Problem { file: path.to_path_buf(), line: at.line, column: at.column, field, message }
+}
+
+/// The path of an unknown field: the scan may stop just before its name (inside the enclosing
+/// struct) or just after it (on the field itself), depending on where ron puts the span.
+fn join_sibling(enclosing: &str, field: &str) -> String {
+    if enclosing == field || enclosing.ends_with(&format!(".{field}")) {
+        enclosing.to_string()
+    } else if enclosing.is_empty() {
+        field.to_string()
+    } else {
+        format!("{enclosing}.{field}")
+    }
+}
+
+/// FNV-1a, 64 bit: a stable content fingerprint with no dependency.
+pub(crate) fn fnv1a_hex(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}

@@ -1,0 +1,322 @@
+//! Meaning checks after parsing: ranges in order, names that resolve, scripts that can run.
+//!
+//! Each check names the field by its path so [`super::Loaded::problem`] can point at its line.
+
+use std::collections::BTreeSet;
+
+use super::defs::*;
+use super::load::{Content, Loaded, Problem};
+use super::ssv2::ssv2_class_index;
+
+pub(super) fn validate(content: &Content) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    validate_library(&content.objects, &mut problems);
+    let mut scene_names = BTreeSet::new();
+    for scene in &content.scenes {
+        if !scene_names.insert(scene.def.name.clone()) {
+            problems.push(scene.problem("name", format!("another scene file is also named `{}`", scene.def.name)));
+        }
+        validate_scene(scene, &content.objects.def, &mut problems);
+    }
+    let mut action_names = BTreeSet::new();
+    for action in &content.actions {
+        if !action_names.insert(action.def.name.clone()) {
+            problems.push(action.problem("name", format!("another action file is also named `{}`", action.def.name)));
+        }
+        validate_action(action, content, &mut problems);
+    }
+    problems
+}
+
+struct Checker<'a, T> {
+    file: &'a Loaded<T>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl<T> Checker<'_, T> {
+    fn fail(&mut self, field: impl AsRef<str>, message: impl Into<String>) {
+        let problem = self.file.problem(field.as_ref(), message);
+        self.problems.push(problem);
+    }
+
+    /// `min <= max`, both finite and inside `[low, high]`.
+    fn range(&mut self, field: impl AsRef<str>, range: Range, low: f32, high: f32) {
+        let field = field.as_ref();
+        let Range(min, max) = range;
+        if !(min.is_finite() && max.is_finite()) {
+            self.fail(field, "range bounds must be finite numbers");
+        } else if min > max {
+            self.fail(field, format!("range minimum {min} is greater than its maximum {max}"));
+        } else if min < low || max > high {
+            self.fail(field, format!("range ({min}, {max}) must lie within ({low}, {high})"));
+        }
+    }
+
+    fn frames(&mut self, field: impl AsRef<str>, range: FrameRange) {
+        if range.0 > range.1 {
+            self.fail(field, format!("frame range minimum {} is greater than its maximum {}", range.0, range.1));
+        }
+    }
+
+    fn srgb(&mut self, field: impl AsRef<str>, color: [f32; 3]) {
+        if color.iter().any(|c| !(0.0..=1.0).contains(c)) {
+            self.fail(field, format!("color {color:?} must have components in 0..1 (sRGB)"));
+        }
+    }
+
+    fn name(&mut self, field: &str, name: &str) {
+        if name.trim().is_empty() {
+            self.fail(field, "must not be empty");
+        }
+    }
+}
+
+fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Problem>) {
+    let mut check = Checker { file: library, problems };
+    let def = &library.def;
+    let mut colors = BTreeSet::new();
+    for (i, color) in def.colors.iter().enumerate() {
+        check.name(&format!("colors[{i}].name"), &color.name);
+        if !colors.insert(color.name.as_str()) {
+            check.fail(format!("colors[{i}].name"), format!("color `{}` is defined twice", color.name));
+        }
+        check.srgb(format!("colors[{i}].srgb"), color.srgb);
+    }
+    if def.colors.is_empty() {
+        check.fail("colors", "the library needs at least one color");
+    }
+    let mut kinds = BTreeSet::new();
+    for (i, kind) in def.kinds.iter().enumerate() {
+        let at = format!("kinds[{i}]");
+        check.name(&format!("{at}.name"), &kind.name);
+        check.name(&format!("{at}.noun"), &kind.noun);
+        if !kinds.insert(kind.name.as_str()) {
+            check.fail(format!("{at}.name"), format!("object kind `{}` is defined twice", kind.name));
+        }
+        for (j, color) in kind.colors.iter().enumerate() {
+            if !colors.contains(color.as_str()) {
+                check.fail(
+                    format!("{at}.colors[{j}]"),
+                    format!("unknown color `{color}`; the library defines: {}", joined(&colors)),
+                );
+            }
+        }
+        match &kind.shape {
+            ShapeDef::Box { x, y, z } => {
+                for (axis, range) in [("x", x), ("y", y), ("z", z)] {
+                    check.range(format!("{at}.shape.{axis}"), *range, 0.005, 2.0);
+                }
+            }
+            ShapeDef::Ball { radius } => check.range(format!("{at}.shape.radius"), *radius, 0.005, 1.0),
+            ShapeDef::Cylinder { radius, height } => {
+                check.range(format!("{at}.shape.radius"), *radius, 0.005, 1.0);
+                check.range(format!("{at}.shape.height"), *height, 0.005, 2.0);
+            }
+        }
+        check.range(format!("{at}.mass"), kind.mass, 0.001, 100.0);
+        check.range(format!("{at}.friction"), kind.friction, 0.0, 2.0);
+        check.range(format!("{at}.restitution"), kind.restitution, 0.0, 1.0);
+        check.range(format!("{at}.roughness"), kind.roughness, 0.0, 1.0);
+        check.range(format!("{at}.metallic"), kind.metallic, 0.0, 1.0);
+    }
+    if def.kinds.is_empty() {
+        check.fail("kinds", "the library needs at least one object kind");
+    }
+}
+
+fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems: &mut Vec<Problem>) {
+    let mut check = Checker { file: scene, problems };
+    let def = &scene.def;
+    check.name("name", &def.name);
+    let mut surfaces = BTreeSet::new();
+    for (i, surface) in def.surfaces.iter().enumerate() {
+        let at = format!("surfaces[{i}]");
+        check.name(&format!("{at}.name"), &surface.name);
+        if !surfaces.insert(surface.name.as_str()) {
+            check.fail(format!("{at}.name"), format!("surface `{}` is defined twice", surface.name));
+        }
+        if surface.size.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+            check.fail(format!("{at}.size"), "every extent must be a positive number of metres");
+        }
+        if surface.colors.is_empty() {
+            check.fail(format!("{at}.colors"), "give at least one color to choose from");
+        }
+        for (j, color) in surface.colors.iter().enumerate() {
+            check.srgb(format!("{at}.colors[{j}]"), *color);
+        }
+        check.range(format!("{at}.roughness"), surface.roughness, 0.0, 1.0);
+    }
+    if !surfaces.contains(def.work_surface.as_str()) {
+        check.fail(
+            "work_surface",
+            format!("no surface named `{}`; the scene defines: {}", def.work_surface, joined(&surfaces)),
+        );
+    }
+    if def.action_area.half_extents.iter().any(|h| !(h.is_finite() && *h > 0.0)) {
+        check.fail("action_area.half_extents", "half extents must be positive");
+    }
+    if def.objects.is_empty() {
+        check.fail("objects", "list at least one object kind");
+    }
+    for (i, kind) in def.objects.iter().enumerate() {
+        if !library.kinds.iter().any(|k| &k.name == kind) {
+            let known: BTreeSet<&str> = library.kinds.iter().map(|k| k.name.as_str()).collect();
+            check.fail(
+                format!("objects[{i}]"),
+                format!("unknown object kind `{kind}`; the object library has: {}", joined(&known)),
+            );
+        }
+    }
+    check.frames("distractors", def.distractors);
+    let light = &def.lighting;
+    check.range("lighting.sun_illuminance", light.sun_illuminance, 0.0, 200_000.0);
+    check.range("lighting.sun_elevation_deg", light.sun_elevation_deg, 1.0, 90.0);
+    check.range("lighting.sun_azimuth_deg", light.sun_azimuth_deg, -360.0, 360.0);
+    check.range("lighting.ambient_brightness", light.ambient_brightness, 0.0, 100_000.0);
+    let camera = &def.camera;
+    check.range("camera.distance", camera.distance, 0.05, 100.0);
+    check.range("camera.height", camera.height, -10.0, 100.0);
+    check.range("camera.azimuth_deg", camera.azimuth_deg, -180.0, 180.0);
+    check.range("camera.fov_deg", camera.fov_deg, 5.0, 120.0);
+    if !(camera.look_at_jitter.is_finite() && camera.look_at_jitter >= 0.0) {
+        check.fail("camera.look_at_jitter", "must be zero or a positive number of metres");
+    }
+}
+
+fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut Vec<Problem>) {
+    let mut check = Checker { file: action, problems };
+    let def = &action.def;
+    check.name("name", &def.name);
+    match ssv2_class_index(&def.template) {
+        None => check.fail(
+            "template",
+            format!("`{}` is not a Something-Something v2 template (see assets/ssv2-labels.json)", def.template),
+        ),
+        Some(index) if index != def.class_index => check.fail(
+            "class_index",
+            format!("the SSv2 index of `{}` is {index}, not {}", def.template, def.class_index),
+        ),
+        Some(_) => {}
+    }
+    let placeholders = def.template.matches("[something]").count() + def.template.matches("[Something]").count();
+    if placeholders != def.roles.len() {
+        check.fail(
+            "roles",
+            format!(
+                "the template has {placeholders} placeholder(s) but {} role(s) are declared; roles fill the \
+                 placeholders in order",
+                def.roles.len()
+            ),
+        );
+    }
+    let roles: BTreeSet<&str> = def.roles.iter().map(|role| role.name.as_str()).collect();
+    if roles.len() != def.roles.len() {
+        check.fail("roles", "role names must be unique");
+    }
+    let require_role = |check: &mut Checker<ActionDef>, field: String, role: &str| {
+        if !roles.contains(role) {
+            check.fail(field, format!("unknown role `{role}`; the action declares: {}", joined(&roles)));
+        }
+    };
+    if def.script_frames == 0 {
+        check.fail("script_frames", "must be at least 1");
+    }
+    if def.actors.is_empty() {
+        check.fail("actors", "list at least one actor kind");
+    }
+    let mut held = BTreeSet::new();
+    let mut placed = BTreeSet::new();
+    for (i, step) in def.setup.iter().enumerate() {
+        let at = format!("setup[{i}]");
+        require_role(&mut check, format!("{at}.role"), step.role());
+        if !placed.insert(step.role()) {
+            check.fail(format!("{at}.role"), format!("role `{}` is set up twice", step.role()));
+        }
+        let (u, v) = match step {
+            SetupStep::Place { u, v, .. } => (u, v),
+            SetupStep::Hold { u, v, height, role } => {
+                held.insert(role.as_str());
+                check.range(format!("{at}.height"), *height, 0.0, 5.0);
+                (u, v)
+            }
+        };
+        check.range(format!("{at}.u"), *u, -1.0, 1.0);
+        check.range(format!("{at}.v"), *v, -1.0, 1.0);
+    }
+    for role in &roles {
+        if !placed.contains(role) {
+            check.fail("setup", format!("role `{role}` has no setup step (Place or Hold)"));
+        }
+    }
+    for (i, step) in def.script.iter().enumerate() {
+        let at = format!("script[{i}]");
+        match step {
+            ScriptStep::Start { beside, gap, .. } => {
+                if i != 0 {
+                    check.fail(format!("{at}"), "`Start` must be the first script step");
+                }
+                require_role(&mut check, format!("{at}.beside"), beside);
+                check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
+            }
+            ScriptStep::Push { role, distance, start, duration, .. } => {
+                require_role(&mut check, format!("{at}.role"), role);
+                check.range(format!("{at}.distance"), *distance, 0.0, 5.0);
+                check.frames(format!("{at}.start"), *start);
+                check.frames(format!("{at}.duration"), *duration);
+                if duration.0 == 0 {
+                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
+                }
+            }
+            ScriptStep::Release { role, frame } => {
+                require_role(&mut check, format!("{at}.role"), role);
+                check.frames(format!("{at}.frame"), *frame);
+                if roles.contains(role.as_str()) && !held.contains(role.as_str()) {
+                    check.fail(format!("{at}.role"), format!("role `{role}` is released but not held (use `Hold` in setup)"));
+                }
+            }
+            ScriptStep::Retreat { distance, delay, duration, .. } => {
+                check.range(format!("{at}.distance"), *distance, 0.0, 5.0);
+                check.frames(format!("{at}.delay"), *delay);
+                check.frames(format!("{at}.duration"), *duration);
+                if duration.0 == 0 {
+                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
+                }
+            }
+        }
+    }
+    if !matches!(def.script.first(), Some(ScriptStep::Start { .. })) {
+        check.fail("script", "the script must begin with a `Start` step placing the actor");
+    }
+    for (i, condition) in def.postconditions.iter().enumerate() {
+        require_role(&mut check, format!("postconditions[{i}].role"), condition.role());
+        if let Postcondition::MovesInImage { toward, min_fraction, .. } = condition {
+            if matches!(toward, Side::Toward | Side::Away) {
+                check.fail(format!("postconditions[{i}].toward"), "image motion is Left, Right, Up or Down");
+            }
+            if !(0.0..=1.0).contains(min_fraction) {
+                check.fail(format!("postconditions[{i}].min_fraction"), "must be a fraction in 0..1");
+            }
+        }
+    }
+    if def.postconditions.is_empty() {
+        check.fail("postconditions", "declare at least one postcondition, so every clip's label is checked");
+    }
+    // Some scene must be able to stage the action: all required traits met by one of its kinds.
+    for (i, role) in def.roles.iter().enumerate() {
+        let servable = content.scenes.iter().any(|scene| {
+            scene.def.objects.iter().filter_map(|name| content.objects.def.kinds.iter().find(|k| &k.name == name)).any(
+                |kind| role.requires.iter().all(|wanted| kind.shape.has_trait(*wanted)),
+            )
+        });
+        if !servable && !content.scenes.is_empty() {
+            check.fail(
+                format!("roles[{i}].requires"),
+                format!("no scene has an object kind with all of {:?}", role.requires),
+            );
+        }
+    }
+}
+
+fn joined(names: &BTreeSet<&str>) -> String {
+    names.iter().copied().collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,25 @@
+//! synthact: labeled synthetic action-recognition clips.
+//!
+//! The crate follows the data flow of a clip:
+//!
+//! 1. [`content`]: scene, object and action templates read from RON files and validated.
+//! 2. [`spec`]: one fully concrete, serializable [`spec::ClipSpec`] sampled from the templates with a
+//!    portable seeded RNG, a pure function of (dataset seed, clip index, content files).
+//! 3. [`world`]: the spec spawned as Bevy entities, with Rapier bodies for simulation and meshes for
+//!    rendering.
+//! 4. [`simulation`]: fixed-step Rapier physics driving the actor and objects, recorded as a
+//!    per-frame [`simulation::Trajectory`], then [`verify`]-ed against the action's postconditions.
+//! 5. [`capture`]: the trajectory replayed and rendered offscreen through Bevy, frames read back.
+//! 6. [`output`]: frames and `label.json` written atomically as one clip directory.
+//!
+//! [`dataset`] drives the whole flow for many clips, [`bench`] measures it.
+
+pub mod bench;
+pub mod capture;
+pub mod content;
+pub mod dataset;
+pub mod output;
+pub mod simulation;
+pub mod spec;
+pub mod verify;
+pub mod world;

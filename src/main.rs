@@ -1,0 +1,265 @@
+//! The `synthact` command line: the batch front end over the library's flow.
+//!
+//! Arguments become one validated options struct before any work starts; content is loaded and
+//! validated before the output directory is touched, so bad input writes nothing.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use synthact::bench::run_benchmark;
+use synthact::content::{Content, default_actions_dir, default_objects_file, default_scenes_dir};
+use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, generate};
+use synthact::spec::VideoSpec;
+
+#[derive(Parser)]
+#[command(name = "synthact", version, about = "Labeled synthetic action-recognition clips from RON scenes and actions")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render clips into a dataset directory.
+    Generate(GenerateArgs),
+    /// Load every scene, action and the object library; report every problem.
+    Validate(ContentArgs),
+    /// Print the scenes and the actions with their label templates.
+    List(ContentArgs),
+    /// Measure end-to-end frames per second and per-clip overhead.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Clone)]
+struct ContentArgs {
+    /// Directory of scene files (*.ron).
+    #[arg(long, default_value_os_t = default_scenes_dir())]
+    scenes_dir: PathBuf,
+    /// Directory of action files (*.ron).
+    #[arg(long, default_value_os_t = default_actions_dir())]
+    actions_dir: PathBuf,
+    /// The object library file.
+    #[arg(long, default_value_os_t = default_objects_file())]
+    objects: PathBuf,
+}
+
+impl ContentArgs {
+    fn load(&self) -> Result<Content, synthact::content::ContentError> {
+        Content::load(&self.scenes_dir, &self.actions_dir, &self.objects)
+    }
+}
+
+#[derive(Args, Clone)]
+struct VideoArgs {
+    /// Frame width in pixels.
+    #[arg(long, default_value_t = 224)]
+    width: u32,
+    /// Frame height in pixels.
+    #[arg(long, default_value_t = 224)]
+    height: u32,
+    /// Frames per second.
+    #[arg(long, default_value_t = 12)]
+    fps: u32,
+    /// Frames per clip (36 at 12 fps is 3 seconds).
+    #[arg(long, default_value_t = 36)]
+    frames: u32,
+    /// Fixed physics steps per video frame.
+    #[arg(long, default_value_t = 10)]
+    physics_steps_per_frame: u32,
+}
+
+impl VideoArgs {
+    fn video(&self) -> anyhow::Result<VideoSpec> {
+        let video = VideoSpec {
+            width: self.width,
+            height: self.height,
+            fps: self.fps,
+            frames: self.frames,
+            physics_steps_per_frame: self.physics_steps_per_frame,
+        };
+        if !(16..=4096).contains(&video.width) || !(16..=4096).contains(&video.height) {
+            bail!("--width and --height must be between 16 and 4096 pixels (got {}x{})", video.width, video.height);
+        }
+        if video.fps == 0 || video.frames == 0 || video.physics_steps_per_frame == 0 {
+            bail!("--fps, --frames and --physics-steps-per-frame must be at least 1");
+        }
+        Ok(video)
+    }
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Output directory; finished clips already there are kept and skipped.
+    #[arg(long)]
+    out: PathBuf,
+    /// Number of clips.
+    #[arg(long, default_value_t = 12)]
+    clips: u64,
+    /// Dataset seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Index of the first clip (render clips start .. start+clips).
+    #[arg(long, default_value_t = 0)]
+    start: u64,
+    /// Sampling attempts per clip before giving up.
+    #[arg(long, default_value_t = DEFAULT_MAX_ATTEMPTS)]
+    max_attempts: u32,
+    /// Print nothing but errors.
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    content: ContentArgs,
+    #[command(flatten)]
+    video: VideoArgs,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Clips to render.
+    #[arg(long, default_value_t = 8)]
+    clips: u64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Where to write the clips (default: a fresh temporary directory, deleted afterwards).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    content: ContentArgs,
+    #[command(flatten)]
+    video: VideoArgs,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Validate(args) => {
+            let content = args.load()?;
+            println!(
+                "ok: {} scene(s), {} action(s), {} object kind(s)",
+                content.scenes.len(),
+                content.actions.len(),
+                content.objects.def.kinds.len()
+            );
+            Ok(())
+        }
+        Command::List(args) => {
+            let content = args.load()?;
+            println!("scenes:");
+            for scene in &content.scenes {
+                println!("  {:<24} {}", scene.def.name, scene.def.description);
+            }
+            println!("actions:");
+            for action in &content.actions {
+                println!("  {:<24} {:>3}  {}", action.def.name, action.def.class_index, action.def.template);
+            }
+            Ok(())
+        }
+        Command::Generate(args) => {
+            let video = args.video.video()?;
+            if args.clips == 0 {
+                bail!("--clips must be at least 1");
+            }
+            let content = args.content.load()?;
+            let options = GenerateOptions {
+                out: args.out.clone(),
+                seed: args.seed,
+                start: args.start,
+                clips: args.clips,
+                video,
+                max_attempts: args.max_attempts,
+            };
+            let quiet = args.quiet;
+            let summary = generate(&content, &options, |event| {
+                if quiet {
+                    return;
+                }
+                match event {
+                    Progress::Skipped { clip_index } => println!("{clip_index:06} already done, skipped"),
+                    Progress::Written { label, .. } => println!(
+                        "{} {} [{}] ({} attempt{})",
+                        label.id,
+                        label.label,
+                        label.scene,
+                        label.attempts,
+                        if label.attempts == 1 { "" } else { "s" }
+                    ),
+                }
+            })
+            .with_context(|| format!("generating into {}", args.out.display()))?;
+            if !quiet {
+                println!(
+                    "wrote {} clip(s), skipped {}, {} frames in {:.1} s ({:.1} frames/s) into {}",
+                    summary.written,
+                    summary.skipped,
+                    summary.frames,
+                    summary.wall.as_secs_f64(),
+                    summary.frames_per_second(),
+                    args.out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Bench(args) => {
+            let video = args.video.video()?;
+            let content = args.content.load()?;
+            let temp;
+            let out = match &args.out {
+                Some(out) => out.clone(),
+                None => {
+                    temp = TempDir::new("synthact-bench")?;
+                    temp.path.clone()
+                }
+            };
+            let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("clips: {}  frames: {}  size: {}x{}", report.clips, report.frames, report.width, report.height);
+                println!("end to end: {:.1} frames/s ({:.1} s wall)", report.end_to_end_fps, report.wall_s);
+                println!("render + readback: {:.1} ms/frame", report.render_ms_per_frame);
+                println!(
+                    "per-clip overhead: {:.0} ms ({:.1}% of a clip's time; planning {:.0} ms; start-up {:.0} ms once)",
+                    report.overhead_ms_per_clip,
+                    report.overhead_fraction * 100.0,
+                    report.planning_ms_per_clip,
+                    report.startup_ms
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A temporary directory removed on drop (the benchmark's default output).
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(prefix: &str) -> anyhow::Result<TempDir> {
+        let path = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}

@@ -1,0 +1,83 @@
+//! `label.json`: the SSv2 fields a trainer reads, plus everything needed to rebuild the clip.
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::ClipSpec;
+use crate::verify::Verification;
+
+/// The program that wrote a clip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for GeneratorInfo {
+    fn default() -> Self {
+        GeneratorInfo { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
+
+/// A sampling attempt that failed verification and was not rendered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedAttempt {
+    pub attempt: u32,
+    pub clip_seed: u64,
+    pub verification: Verification,
+}
+
+/// The contents of a clip's `label.json`. The first four fields are SSv2's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClipLabel {
+    pub id: String,
+    pub label: String,
+    pub template: String,
+    pub placeholders: Vec<String>,
+    pub class_index: u32,
+    pub scene: String,
+    pub action: String,
+    pub dataset_seed: u64,
+    pub clip_index: u64,
+    /// Seed of the accepted attempt.
+    pub clip_seed: u64,
+    pub frames: u32,
+    pub fps: u32,
+    pub width: u32,
+    pub height: u32,
+    /// File name of the first frame; frames are numbered from 1.
+    pub first_frame: String,
+    /// Sampling attempts made, the accepted one included.
+    pub attempts: u32,
+    pub rejected: Vec<RejectedAttempt>,
+    pub verification: Verification,
+    pub generator: GeneratorInfo,
+    /// The full resolved spec: re-rendering it gives this clip again.
+    pub spec: ClipSpec,
+}
+
+impl ClipLabel {
+    pub fn new(spec: &ClipSpec, verification: Verification, rejected: Vec<RejectedAttempt>) -> ClipLabel {
+        ClipLabel {
+            id: spec.id.clone(),
+            label: spec.label.clone(),
+            template: spec.template.clone(),
+            placeholders: spec.placeholders.clone(),
+            class_index: spec.class_index,
+            scene: spec.scene.clone(),
+            action: spec.action.clone(),
+            dataset_seed: spec.dataset_seed,
+            clip_index: spec.clip_index,
+            clip_seed: spec.clip_seed,
+            frames: spec.video.frames,
+            fps: spec.video.fps,
+            width: spec.video.width,
+            height: spec.video.height,
+            first_frame: super::frame_file_name(0),
+            attempts: spec.attempt + 1,
+            rejected,
+            verification,
+            generator: GeneratorInfo::default(),
+            spec: spec.clone(),
+        }
+    }
+}

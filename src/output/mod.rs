@@ -1,0 +1,186 @@
+//! Output: clip directories on disk, last stage of the flow (capture -> output).
+//!
+//! A clip is `DIR/<id>/img_00001.jpg ...` (MMAction2's raw-frame naming) plus `label.json`. Frames
+//! are encoded and written on a background thread while the next frames render. Everything goes
+//! to a hidden temporary directory first, which is renamed into place only once the label is
+//! written, so a reader (or a resumed run) never sees a half-written clip.
+
+mod label;
+
+pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
+use image::RgbImage;
+use image::codecs::jpeg::JpegEncoder;
+
+/// JPEG quality of written frames.
+pub const JPEG_QUALITY: u8 = 90;
+
+/// The file name of 0-based frame `frame`: `img_00001.jpg` for frame 0.
+pub fn frame_file_name(frame: u32) -> String {
+    format!("img_{:05}.jpg", frame + 1)
+}
+
+/// Prefix of temporary clip directories; a resumed run deletes leftovers with it.
+pub const TEMP_PREFIX: &str = ".tmp-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot encode {path}: {source}")]
+    Encode { path: PathBuf, source: image::ImageError },
+    #[error("the frame writer thread stopped unexpectedly")]
+    WriterGone,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
+}
+
+enum Job {
+    Frame { path: PathBuf, image: RgbImage },
+    Finish { temp: PathBuf, done: PathBuf, label: Vec<u8> },
+}
+
+/// Writes clip directories under one output directory, encoding on a background thread.
+pub struct ClipWriter {
+    out: PathBuf,
+    jobs: Option<Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+    error: Arc<Mutex<Option<OutputError>>>,
+}
+
+impl ClipWriter {
+    /// Creates `out` if needed and starts the writer thread.
+    pub fn new(out: &Path) -> Result<ClipWriter, OutputError> {
+        std::fs::create_dir_all(out).map_err(io_error(out))?;
+        // A bounded queue keeps memory flat if encoding falls behind rendering.
+        let (jobs, queue) = crossbeam_channel::bounded::<Job>(64);
+        let error = Arc::new(Mutex::new(None));
+        let thread_error = error.clone();
+        let thread = std::thread::Builder::new()
+            .name("clip-writer".into())
+            .spawn(move || {
+                for job in queue {
+                    if thread_error.lock().expect("writer error lock").is_some() {
+                        continue; // drain after a failure; the driver reports it
+                    }
+                    if let Err(error) = run_job(job) {
+                        *thread_error.lock().expect("writer error lock") = Some(error);
+                    }
+                }
+            })
+            .map_err(io_error(out))?;
+        Ok(ClipWriter { out: out.to_path_buf(), jobs: Some(jobs), thread: Some(thread), error })
+    }
+
+    pub fn out_dir(&self) -> &Path {
+        &self.out
+    }
+
+    /// Where finished clip `id` lives.
+    pub fn clip_dir(&self, id: &str) -> PathBuf {
+        self.out.join(id)
+    }
+
+    /// Whether clip `id` was finished by an earlier run (its label exists in its final place).
+    pub fn is_finished(&self, id: &str) -> bool {
+        self.clip_dir(id).join("label.json").is_file()
+    }
+
+    /// Deletes temporary directories left by an interrupted run.
+    pub fn remove_leftovers(&self) -> Result<usize, OutputError> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.out).map_err(io_error(&self.out))? {
+            let path = entry.map_err(io_error(&self.out))?.path();
+            if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(TEMP_PREFIX)) {
+                std::fs::remove_dir_all(&path).map_err(io_error(&path))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Starts clip `id`: creates its empty temporary directory and returns it.
+    pub fn begin_clip(&self, id: &str) -> Result<PathBuf, OutputError> {
+        self.check()?;
+        let temp = self.out.join(format!("{TEMP_PREFIX}{id}"));
+        if temp.exists() {
+            std::fs::remove_dir_all(&temp).map_err(io_error(&temp))?;
+        }
+        std::fs::create_dir_all(&temp).map_err(io_error(&temp))?;
+        Ok(temp)
+    }
+
+    /// Queues frame `frame` of the clip being written into `temp`.
+    pub fn write_frame(&self, temp: &Path, frame: u32, image: RgbImage) -> Result<(), OutputError> {
+        self.send(Job::Frame { path: temp.join(frame_file_name(frame)), image })
+    }
+
+    /// Queues the label and the rename that publishes the clip.
+    pub fn finish_clip(&self, temp: &Path, id: &str, label: &ClipLabel) -> Result<(), OutputError> {
+        let mut bytes = serde_json::to_vec_pretty(label).expect("labels serialize");
+        bytes.push(b'\n');
+        self.send(Job::Finish { temp: temp.to_path_buf(), done: self.clip_dir(id), label: bytes })
+    }
+
+    fn send(&self, job: Job) -> Result<(), OutputError> {
+        self.check()?;
+        self.jobs.as_ref().expect("open until close").send(job).map_err(|_| OutputError::WriterGone)
+    }
+
+    /// The first error the writer thread met, if any.
+    pub fn check(&self) -> Result<(), OutputError> {
+        match self.error.lock().expect("writer error lock").take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for every queued job and reports the first failure.
+    pub fn close(mut self) -> Result<(), OutputError> {
+        self.shutdown();
+        self.check()
+    }
+
+    fn shutdown(&mut self) {
+        self.jobs.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ClipWriter {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn run_job(job: Job) -> Result<(), OutputError> {
+    match job {
+        Job::Frame { path, image } => {
+            let file = std::fs::File::create(&path).map_err(io_error(&path))?;
+            let mut writer = BufWriter::new(file);
+            JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
+                .encode_image(&image)
+                .map_err(|source| OutputError::Encode { path: path.clone(), source })?;
+            writer.flush().map_err(io_error(&path))
+        }
+        Job::Finish { temp, done, label } => {
+            let label_path = temp.join("label.json");
+            std::fs::write(&label_path, label).map_err(io_error(&label_path))?;
+            if done.exists() {
+                // An unfinished directory in the final place (no label): replace it.
+                std::fs::remove_dir_all(&done).map_err(io_error(&done))?;
+            }
+            std::fs::rename(&temp, &done).map_err(io_error(&done))
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Spec: one fully concrete, serializable clip, second stage of the flow (content -> spec -> world).
+//!
+//! A [`ClipSpec`] holds every value that was sampled for a clip: scene surfaces and their colors,
+//! objects with sizes, materials, physical properties and poses, lights, the camera, the actor and
+//! its keyframed path, and the video settings. It is written into every `label.json`, so a clip can
+//! be explained and re-rendered from it alone. [`sample_clip`] builds it from the content with a
+//! portable seeded RNG, one child stream per concern.
+
+mod camera;
+mod rng;
+mod sample;
+
+pub use camera::{CameraAxes, CameraModel};
+pub use rng::{RNG_NAME, clip_seed, stream};
+pub use sample::{SampleError, choose_action, sample_clip};
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::{ActorKind, Side};
+
+/// Version of the [`ClipSpec`] layout; bump it when a field changes meaning.
+pub const SPEC_VERSION: u32 = 1;
+
+/// Video settings shared by every clip of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoSpec {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub frames: u32,
+    /// Fixed physics steps per video frame; the physics rate is `fps * physics_steps_per_frame`.
+    pub physics_steps_per_frame: u32,
+}
+
+impl Default for VideoSpec {
+    /// 224x224 at 12 frames per second (as SSv2), 3 seconds, physics at 120 Hz.
+    fn default() -> Self {
+        VideoSpec { width: 224, height: 224, fps: 12, frames: 36, physics_steps_per_frame: 10 }
+    }
+}
+
+impl VideoSpec {
+    pub fn physics_dt(&self) -> f32 {
+        1.0 / (self.fps * self.physics_steps_per_frame) as f32
+    }
+}
+
+/// Everything needed to simulate and render one clip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClipSpec {
+    pub spec_version: u32,
+    pub id: String,
+    pub dataset_seed: u64,
+    pub clip_index: u64,
+    /// Which sampling attempt this is (0 first); failed attempts are re-sampled with the next one.
+    pub attempt: u32,
+    /// Seed of this attempt, derived from (dataset seed, clip index, attempt).
+    pub clip_seed: u64,
+    pub rng: String,
+    pub scene: String,
+    pub action: String,
+    pub template: String,
+    pub class_index: u32,
+    /// The role objects' names, in template order ("a red mug").
+    pub placeholders: Vec<String>,
+    /// The template with its placeholders filled.
+    pub label: String,
+    pub video: VideoSpec,
+    pub camera: CameraSpec,
+    pub lighting: LightingSpec,
+    pub surfaces: Vec<SurfaceSpec>,
+    /// Height of the work surface's top, world metres.
+    pub work_surface_top: f32,
+    pub objects: Vec<ObjectSpec>,
+    pub actor: ActorSpec,
+    /// Hashes of the content files the clip was sampled from.
+    pub content_hashes: ContentHashes,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentHashes {
+    pub scene: String,
+    pub action: String,
+    pub objects: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CameraSpec {
+    pub position: [f32; 3],
+    pub look_at: [f32; 3],
+    /// Vertical field of view, degrees.
+    pub fov_deg: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LightingSpec {
+    /// Unit vector from the scene towards the sun.
+    pub sun_direction: [f32; 3],
+    pub sun_illuminance: f32,
+    pub ambient_brightness: f32,
+    pub shadows: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurfaceSpec {
+    pub name: String,
+    pub size: [f32; 3],
+    pub position: [f32; 3],
+    pub color: [f32; 3],
+    pub roughness: f32,
+    pub collider: bool,
+    pub friction: f32,
+}
+
+/// An object's concrete shape; sizes in metres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum ShapeSpec {
+    Box { size: [f32; 3] },
+    Ball { radius: f32 },
+    Cylinder { radius: f32, height: f32 },
+}
+
+impl ShapeSpec {
+    /// Half extents of the axis-aligned box around the shape in its own frame.
+    pub fn half_extents(&self) -> [f32; 3] {
+        match *self {
+            ShapeSpec::Box { size } => [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0],
+            ShapeSpec::Ball { radius } => [radius; 3],
+            ShapeSpec::Cylinder { radius, height } => [radius, height / 2.0, radius],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectSpec {
+    /// Object kind in the library.
+    pub kind: String,
+    /// How a person names it: "a red mug".
+    pub name: String,
+    /// The action role it plays, or `None` for a distractor.
+    pub role: Option<String>,
+    pub shape: ShapeSpec,
+    pub color_word: String,
+    pub color: [f32; 3],
+    pub roughness: f32,
+    pub metallic: f32,
+    pub mass: f32,
+    pub friction: f32,
+    pub restitution: f32,
+    /// Initial centre, world metres.
+    pub position: [f32; 3],
+    /// Initial rotation quaternion (x, y, z, w).
+    pub rotation: [f32; 4],
+    /// Held still until this frame (then dynamic); `None` for objects free from the start.
+    pub held_until_frame: Option<u32>,
+}
+
+/// The actor: what it looks like and where its contact point is over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorSpec {
+    pub kind: ActorKind,
+    pub color: [f32; 3],
+    /// Uniform size factor of the actor's geometry.
+    pub scale: f32,
+    /// The direction the actor faces (its local +x), camera-relative as scripted.
+    pub facing: Side,
+    /// Orientation quaternion (x, y, z, w), fixed through the clip.
+    pub rotation: [f32; 4],
+    /// Keyframes of the contact point; eased between keyframes, held after the last.
+    pub path: Vec<ActorKeyframe>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ActorKeyframe {
+    /// Video frame (fractional frames allowed).
+    pub frame: f32,
+    pub position: [f32; 3],
+}
+
+impl ActorSpec {
+    /// The contact point at a (fractional) video frame: smooth-step between keyframes.
+    pub fn position_at(&self, frame: f32) -> [f32; 3] {
+        let path = &self.path;
+        let Some(first) = path.first() else { return [0.0; 3] };
+        if frame <= first.frame {
+            return first.position;
+        }
+        for pair in path.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if frame <= b.frame {
+                let span = (b.frame - a.frame).max(f32::EPSILON);
+                let t = ((frame - a.frame) / span).clamp(0.0, 1.0);
+                let eased = t * t * (3.0 - 2.0 * t);
+                return std::array::from_fn(|i| a.position[i] + (b.position[i] - a.position[i]) * eased);
+            }
+        }
+        path.last().map(|k| k.position).unwrap_or([0.0; 3])
+    }
+}
+
+impl ClipSpec {
+    /// The object playing `role`.
+    pub fn role_object(&self, role: &str) -> Option<(usize, &ObjectSpec)> {
+        self.objects.iter().enumerate().find(|(_, object)| object.role.as_deref() == Some(role))
+    }
+}

@@ -1,0 +1,476 @@
+//! Sampling a [`ClipSpec`] from the content templates.
+//!
+//! The action is chosen by cycling on the clip index (balanced classes), the scene by cycling
+//! among the scenes that can stage it; both stay fixed over re-sampling attempts so a rejected
+//! attempt never changes a clip's class. Everything else is drawn from per-concern streams.
+
+use bevy::math::{Mat3, Quat, Vec3};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::camera::CameraAxes;
+use super::rng::{RNG_NAME, clip_seed, stream};
+use super::*;
+use crate::content::{
+    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, Range, RoleDef, SceneDef, ScriptStep, SetupStep, ShapeDef,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error("no actions are loaded")]
+    NoActions,
+    #[error("no scene can stage action `{0}`: none has object kinds meeting its roles' requirements")]
+    NoSceneForAction(String),
+}
+
+/// The action of clip `clip_index`: actions are cycled so classes stay balanced.
+pub fn choose_action(content: &Content, clip_index: u64) -> Result<&Loaded<ActionDef>, SampleError> {
+    let count = content.actions.len() as u64;
+    if count == 0 {
+        return Err(SampleError::NoActions);
+    }
+    Ok(&content.actions[(clip_index % count) as usize])
+}
+
+fn kind_fits(kind: &ObjectKindDef, role: &RoleDef) -> bool {
+    role.requires.iter().all(|wanted| kind.shape.has_trait(*wanted))
+}
+
+fn scene_can_stage(scene: &SceneDef, action: &ActionDef, content: &Content) -> bool {
+    action.roles.iter().all(|role| scene_kinds(scene, content).any(|kind| kind_fits(kind, role)))
+}
+
+fn scene_kinds<'a>(scene: &'a SceneDef, content: &'a Content) -> impl Iterator<Item = &'a ObjectKindDef> + 'a {
+    scene.objects.iter().filter_map(|name| content.objects.def.kinds.iter().find(|kind| &kind.name == name))
+}
+
+fn uniform(rng: &mut ChaCha8Rng, range: Range) -> f32 {
+    if range.0 >= range.1 { range.0 } else { rng.random_range(range.0..=range.1) }
+}
+
+fn uniform_frames(rng: &mut ChaCha8Rng, range: crate::content::FrameRange) -> u32 {
+    if range.0 >= range.1 { range.0 } else { rng.random_range(range.0..=range.1) }
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+/// Samples attempt `attempt` of clip `clip_index`.
+pub fn sample_clip(
+    content: &Content,
+    dataset_seed: u64,
+    clip_index: u64,
+    attempt: u32,
+    video: VideoSpec,
+) -> Result<ClipSpec, SampleError> {
+    let action = choose_action(content, clip_index)?;
+    let hosts: Vec<&Loaded<SceneDef>> =
+        content.scenes.iter().filter(|scene| scene_can_stage(&scene.def, &action.def, content)).collect();
+    if hosts.is_empty() {
+        return Err(SampleError::NoSceneForAction(action.def.name.clone()));
+    }
+    let actions = content.actions.len() as u64;
+    let scene = hosts[((clip_index / actions) % hosts.len() as u64) as usize];
+    let seed = clip_seed(dataset_seed, clip_index, attempt);
+    let (scene_def, action_def) = (&scene.def, &action.def);
+
+    let surfaces = sample_surfaces(scene_def, &mut stream(seed, "surfaces"));
+    let work = surfaces.iter().find(|s| s.name == scene_def.work_surface).expect("validated work surface");
+    let work_surface_top = work.position[1] + work.size[1] / 2.0;
+    let area = Area::new(scene_def, work_surface_top);
+
+    let camera = sample_camera(scene_def, &area, &mut stream(seed, "camera"));
+    let axes = CameraAxes::new(&camera);
+    let lighting = sample_lighting(scene_def, &mut stream(seed, "lighting"));
+
+    let mut object_rng = stream(seed, "objects");
+    let mut objects = sample_role_objects(scene_def, action_def, content, &area, &axes, &mut object_rng);
+    let time_scale = video.frames as f32 / action_def.script_frames as f32;
+    let actor =
+        sample_actor(action_def, &mut objects, &axes, work_surface_top, time_scale, &mut stream(seed, "actor"));
+    place_distractors(scene_def, content, &area, &actor, &mut objects, &mut stream(seed, "distractors"));
+
+    let placeholders: Vec<String> = action_def
+        .roles
+        .iter()
+        .map(|role| objects.iter().find(|o| o.role.as_deref() == Some(&role.name)).expect("every role placed").name.clone())
+        .collect();
+    Ok(ClipSpec {
+        spec_version: SPEC_VERSION,
+        id: format!("{clip_index:06}"),
+        dataset_seed,
+        clip_index,
+        attempt,
+        clip_seed: seed,
+        rng: RNG_NAME.to_string(),
+        scene: scene_def.name.clone(),
+        action: action_def.name.clone(),
+        template: action_def.template.clone(),
+        class_index: action_def.class_index,
+        label: fill_template(&action_def.template, &placeholders),
+        placeholders,
+        video,
+        camera,
+        lighting,
+        surfaces,
+        work_surface_top,
+        objects,
+        actor,
+        content_hashes: ContentHashes {
+            scene: scene.hash.clone(),
+            action: action.hash.clone(),
+            objects: content.objects.hash.clone(),
+        },
+    })
+}
+
+/// Fills `[something]` placeholders in order; `[Something]` gets a capitalized name.
+pub(crate) fn fill_template(template: &str, names: &[String]) -> String {
+    let mut label = String::new();
+    let mut rest = template;
+    let mut names = names.iter();
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else { break };
+        label.push_str(&rest[..open]);
+        let placeholder = &rest[open + 1..open + close];
+        let name = names.next().map(String::as_str).unwrap_or(placeholder);
+        if placeholder.starts_with(char::is_uppercase) {
+            let mut chars = name.chars();
+            if let Some(first) = chars.next() {
+                label.extend(first.to_uppercase());
+                label.push_str(chars.as_str());
+            }
+        } else {
+            label.push_str(name);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    label.push_str(rest);
+    label
+}
+
+/// "a red mug", "an orange ball", "a tennis ball".
+fn object_name(kind: &ObjectKindDef, color: &str) -> String {
+    let phrase = if kind.say_color { format!("{color} {}", kind.noun) } else { kind.noun.clone() };
+    let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {phrase}")
+}
+
+fn sample_surfaces(scene: &SceneDef, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
+    scene
+        .surfaces
+        .iter()
+        .map(|surface| SurfaceSpec {
+            name: surface.name.clone(),
+            size: surface.size,
+            position: surface.position,
+            color: *pick(rng, &surface.colors),
+            roughness: uniform(rng, surface.roughness),
+            collider: surface.collider,
+            friction: surface.friction,
+        })
+        .collect()
+}
+
+/// The action area on the work surface.
+struct Area {
+    center: Vec3,
+    half: [f32; 2],
+}
+
+impl Area {
+    fn new(scene: &SceneDef, top: f32) -> Self {
+        let [x, z] = scene.action_area.center;
+        Area { center: Vec3::new(x, top, z), half: scene.action_area.half_extents }
+    }
+
+    /// A point at area coordinates (u along the image's right, v away from the camera), kept inside.
+    fn point(&self, axes: &CameraAxes, u: f32, v: f32) -> Vec3 {
+        let p = self.center + axes.right * u * self.half[0] + axes.away * v * self.half[1];
+        Vec3::new(
+            p.x.clamp(self.center.x - self.half[0], self.center.x + self.half[0]),
+            self.center.y,
+            p.z.clamp(self.center.z - self.half[1], self.center.z + self.half[1]),
+        )
+    }
+}
+
+fn sample_camera(scene: &SceneDef, area: &Area, rng: &mut ChaCha8Rng) -> CameraSpec {
+    let def = &scene.camera;
+    let azimuth = uniform(rng, def.azimuth_deg).to_radians();
+    let distance = uniform(rng, def.distance);
+    let height = uniform(rng, def.height);
+    let fov_deg = uniform(rng, def.fov_deg);
+    let jitter = def.look_at_jitter;
+    let mut offset = || if jitter > 0.0 { rng.random_range(-jitter..=jitter) } else { 0.0 };
+    let look_at = area.center + Vec3::new(offset(), offset(), offset());
+    let position = area.center + Vec3::new(azimuth.sin() * distance, height, azimuth.cos() * distance);
+    CameraSpec { position: position.to_array(), look_at: look_at.to_array(), fov_deg }
+}
+
+fn sample_lighting(scene: &SceneDef, rng: &mut ChaCha8Rng) -> LightingSpec {
+    let def = &scene.lighting;
+    let elevation = uniform(rng, def.sun_elevation_deg).to_radians();
+    let azimuth = uniform(rng, def.sun_azimuth_deg).to_radians();
+    let sun = Vec3::new(azimuth.sin() * elevation.cos(), elevation.sin(), azimuth.cos() * elevation.cos());
+    LightingSpec {
+        sun_direction: sun.normalize().to_array(),
+        sun_illuminance: uniform(rng, def.sun_illuminance),
+        ambient_brightness: uniform(rng, def.ambient_brightness),
+        shadows: def.shadows,
+    }
+}
+
+fn sample_shape(shape: &ShapeDef, rng: &mut ChaCha8Rng) -> ShapeSpec {
+    match shape {
+        ShapeDef::Box { x, y, z } => ShapeSpec::Box { size: [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)] },
+        ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: uniform(rng, *radius) },
+        ShapeDef::Cylinder { radius, height } => {
+            ShapeSpec::Cylinder { radius: uniform(rng, *radius), height: uniform(rng, *height) }
+        }
+    }
+}
+
+/// A new object of `kind`, its color not among `taken` where the library allows.
+fn sample_object(
+    kind: &ObjectKindDef,
+    colors: &[ColorDef],
+    taken: &[String],
+    role: Option<String>,
+    rng: &mut ChaCha8Rng,
+) -> ObjectSpec {
+    let allowed: Vec<&ColorDef> =
+        colors.iter().filter(|c| kind.colors.is_empty() || kind.colors.contains(&c.name)).collect();
+    let fresh: Vec<&ColorDef> = allowed.iter().copied().filter(|c| !taken.contains(&c.name)).collect();
+    let color = *pick(rng, if fresh.is_empty() { &allowed } else { &fresh });
+    ObjectSpec {
+        kind: kind.name.clone(),
+        name: object_name(kind, &color.name),
+        role,
+        shape: sample_shape(&kind.shape, rng),
+        color_word: color.name.clone(),
+        color: color.srgb,
+        roughness: uniform(rng, kind.roughness),
+        metallic: uniform(rng, kind.metallic),
+        mass: uniform(rng, kind.mass),
+        friction: uniform(rng, kind.friction),
+        restitution: uniform(rng, kind.restitution),
+        position: [0.0; 3],
+        rotation: Quat::IDENTITY.to_array(),
+        held_until_frame: None,
+    }
+}
+
+fn sample_role_objects(
+    scene: &SceneDef,
+    action: &ActionDef,
+    content: &Content,
+    area: &Area,
+    axes: &CameraAxes,
+    rng: &mut ChaCha8Rng,
+) -> Vec<ObjectSpec> {
+    let colors = &content.objects.def.colors;
+    let mut objects: Vec<ObjectSpec> = Vec::new();
+    for role in &action.roles {
+        let fitting: Vec<&ObjectKindDef> = scene_kinds(scene, content).filter(|kind| kind_fits(kind, role)).collect();
+        let kind = *pick(rng, &fitting);
+        let taken: Vec<String> = objects.iter().map(|o| o.color_word.clone()).collect();
+        objects.push(sample_object(kind, colors, &taken, Some(role.name.clone()), rng));
+    }
+    // Role objects face the camera squarely, with a little yaw so boxes are not all aligned.
+    let facing = Quat::from_mat3(&Mat3::from_cols(axes.right, Vec3::Y, -axes.away));
+    for step in &action.setup {
+        let object = objects.iter_mut().find(|o| o.role.as_deref() == Some(step.role())).expect("validated role");
+        let half_height = object.shape.half_extents()[1];
+        let (u, v, lift) = match step {
+            SetupStep::Place { u, v, .. } => (uniform(rng, *u), uniform(rng, *v), 0.0),
+            SetupStep::Hold { u, v, height, .. } => (uniform(rng, *u), uniform(rng, *v), uniform(rng, *height)),
+        };
+        let ground = area.point(axes, u, v);
+        object.position = (ground + Vec3::Y * (half_height + lift)).to_array();
+        let yaw = Quat::from_rotation_y(rng.random_range(-0.3..=0.3));
+        object.rotation = (yaw * facing).to_array();
+    }
+    objects
+}
+
+/// How far an object's surface is from its centre along a world direction.
+fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
+    let rotation = Quat::from_array(object.rotation);
+    let local = rotation.inverse() * direction;
+    match object.shape {
+        ShapeSpec::Ball { radius } => radius,
+        ShapeSpec::Box { size } => {
+            // Support distance of a box: sum of |local_i| * half_i.
+            local.x.abs() * size[0] / 2.0 + local.y.abs() * size[1] / 2.0 + local.z.abs() * size[2] / 2.0
+        }
+        ShapeSpec::Cylinder { radius, height } => {
+            let horizontal = Vec3::new(local.x, 0.0, local.z).length();
+            horizontal * radius + local.y.abs() * height / 2.0
+        }
+    }
+}
+
+fn sample_actor(
+    action: &ActionDef,
+    objects: &mut [ObjectSpec],
+    axes: &CameraAxes,
+    work_top: f32,
+    time_scale: f32,
+    rng: &mut ChaCha8Rng,
+) -> ActorSpec {
+    // Script frames are written for `script_frames`-long clips; scale them to this clip.
+    let frames = |rng: &mut ChaCha8Rng, range: crate::content::FrameRange| uniform_frames(rng, range) as f32 * time_scale;
+    let kind = *pick(rng, &action.actors);
+    let color = match kind {
+        // Skin tones from light to dark, mixed.
+        ActorKind::Hand => {
+            let tones = [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
+            let (a, b) = (pick(rng, &tones), pick(rng, &tones));
+            let t = rng.random_range(0.0..=1.0f32);
+            std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
+        }
+        ActorKind::Stick => {
+            let sticks = [[0.55, 0.38, 0.22], [0.25, 0.25, 0.27], [0.85, 0.85, 0.80], [0.15, 0.35, 0.60]];
+            *pick(rng, &sticks)
+        }
+    };
+    let scale = rng.random_range(0.9..=1.1f32);
+    let object_index = |role: &str, objects: &[ObjectSpec]| {
+        objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
+    };
+
+    let mut path = Vec::new();
+    let mut facing = Side::Right;
+    let mut position = Vec3::ZERO;
+    let mut last_end = 0.0f32;
+    let mut first_push: Option<Side> = None;
+    for step in &action.script {
+        match step {
+            ScriptStep::Start { beside, side, gap } => {
+                let object = &objects[object_index(beside, objects)];
+                let centre = Vec3::from(object.position);
+                let out = axes.direction(*side);
+                let gap = uniform(rng, *gap);
+                position = centre + out * (reach(object, out) + gap);
+                if !matches!(side, Side::Up | Side::Down) {
+                    // Touch low on the object's side, but never scrape the table.
+                    let contact_height = (object.shape.half_extents()[1] * 0.8).clamp(0.012, 0.04);
+                    position.y = (centre.y - object.shape.half_extents()[1] + contact_height).max(work_top + 0.012);
+                }
+                facing = side.opposite();
+                path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
+            }
+            ScriptStep::Push { role, toward, distance, start, duration } => {
+                let object = &objects[object_index(role, objects)];
+                let direction = axes.direction(*toward);
+                let to_surface = (Vec3::from(object.position) - position).dot(direction) - reach(object, direction);
+                let travel = to_surface.max(0.0) + uniform(rng, *distance);
+                let begin = frames(rng, *start).max(last_end);
+                let end = begin + frames(rng, *duration).max(1.0);
+                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
+                position += direction * travel;
+                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                last_end = end;
+                first_push.get_or_insert(*toward);
+            }
+            ScriptStep::Release { role, frame } => {
+                let index = object_index(role, objects);
+                let release = frames(rng, *frame).round();
+                objects[index].held_until_frame = Some(release as u32);
+                last_end = last_end.max(release);
+            }
+            ScriptStep::Retreat { toward, distance, delay, duration } => {
+                let begin = last_end + frames(rng, *delay);
+                let end = begin + frames(rng, *duration).max(1.0);
+                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
+                position += axes.direction(*toward) * uniform(rng, *distance);
+                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                last_end = end;
+            }
+        }
+    }
+    if let Some(side) = first_push {
+        facing = side;
+    }
+    ActorSpec { kind, color, scale, facing, rotation: facing_rotation(axes.direction(facing), axes).to_array(), path }
+}
+
+/// A rotation taking the actor's local +x to `facing`, with its local +y as close to up as it can be.
+fn facing_rotation(facing: Vec3, axes: &CameraAxes) -> Quat {
+    let x = facing.normalize();
+    let up_hint = if x.y.abs() > 0.9 { -axes.away } else { Vec3::Y };
+    let z = x.cross(up_hint).normalize();
+    let y = z.cross(x);
+    Quat::from_mat3(&Mat3::from_cols(x, y, z))
+}
+
+/// Distractors anywhere in the area, clear of the role objects and of the actor's path.
+fn place_distractors(
+    scene: &SceneDef,
+    content: &Content,
+    area: &Area,
+    actor: &ActorSpec,
+    objects: &mut Vec<ObjectSpec>,
+    rng: &mut ChaCha8Rng,
+) {
+    let count = uniform_frames(rng, scene.distractors);
+    let kinds: Vec<&ObjectKindDef> = scene_kinds(scene, content).collect();
+    let axes_free = CameraAxes { right: Vec3::X, away: Vec3::NEG_Z };
+    // Points to keep clear of: role objects and the actor's path, sampled finely.
+    let mut keep_clear: Vec<(Vec3, f32)> = objects
+        .iter()
+        .map(|o| (Vec3::from(o.position), o.shape.half_extents()[0].max(o.shape.half_extents()[2]) + 0.04))
+        .collect();
+    if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
+        let steps = 40;
+        for i in 0..=steps {
+            let frame = first.frame + (last.frame - first.frame) * i as f32 / steps as f32;
+            keep_clear.push((Vec3::from(actor.position_at(frame)), 0.12));
+        }
+    }
+    for _ in 0..count {
+        let kind = *pick(rng, &kinds);
+        let taken: Vec<String> = objects.iter().filter(|o| o.role.is_some()).map(|o| o.color_word.clone()).collect();
+        let mut object = sample_object(kind, &content.objects.def.colors, &taken, None, rng);
+        let [hx, hy, hz] = object.shape.half_extents();
+        let radius = hx.max(hz);
+        let yaw = rng.random_range(0.0..std::f32::consts::TAU);
+        let mut placed = false;
+        for _try in 0..30 {
+            let u = rng.random_range(-1.0..=1.0f32);
+            let v = rng.random_range(-1.0..=1.0f32);
+            let ground = area.point(&axes_free, u, v);
+            let clear = keep_clear.iter().all(|(point, r)| {
+                Vec3::new(point.x - ground.x, 0.0, point.z - ground.z).length() > r + radius + 0.02
+            });
+            if clear {
+                object.position = (ground + Vec3::Y * hy).to_array();
+                object.rotation = Quat::from_rotation_y(yaw).to_array();
+                keep_clear.push((ground, radius + 0.02));
+                placed = true;
+                break;
+            }
+        }
+        if placed {
+            objects.push(object);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_placeholders_in_order_with_capitals_where_the_template_has_them() {
+        let names = vec!["a red mug".to_string(), "a ball".to_string()];
+        assert_eq!(fill_template("Pushing [something] from left to right", &names), "Pushing a red mug from left to right");
+        assert_eq!(fill_template("[Something] falling like a rock", &names), "A red mug falling like a rock");
+        assert_eq!(
+            fill_template("Dropping [something] onto [something]", &names),
+            "Dropping a red mug onto a ball"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! World: a [`ClipSpec`] spawned as Bevy entities, third stage of the flow (spec -> world -> ...).
+//!
+//! The same spec is spawned twice: once with Rapier bodies and colliders into a physics-only app
+//! ([`spawn_physics`], used by [`crate::simulation`]) and once with meshes, materials, lights and
+//! a camera into the render app ([`spawn_visuals`], used by [`crate::capture`]). Both read their
+//! geometry from here, so what collides is what is drawn.
+
+mod physics;
+mod visuals;
+
+pub use physics::{PhysicsEntities, spawn_physics};
+pub use visuals::{VisualEntities, spawn_visuals};
+
+use bevy::math::{Quat, Vec3};
+use bevy::prelude::Component;
+
+use crate::content::ActorKind;
+use crate::spec::ActorSpec;
+
+/// Marks every entity that belongs to the clip being rendered, so it can be cleared afterwards.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct ClipEntity;
+
+/// The index of an object in [`crate::spec::ClipSpec::objects`].
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectIndex(pub usize);
+
+/// The actor's root entity.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Actor;
+
+/// A primitive of the actor, in the actor's frame (x faces the action, the contact point is the
+/// origin, everything else lies behind it).
+#[derive(Debug, Clone, Copy)]
+pub struct ActorPart {
+    pub shape: PartShape,
+    pub offset: Vec3,
+    pub rotation: Quat,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum PartShape {
+    Cuboid { half: Vec3 },
+    /// Capsule along its local y.
+    Capsule { half_length: f32, radius: f32 },
+}
+
+/// The actor's primitives: a stick held at an angle, or a palm with fingers, thumb and forearm.
+pub fn actor_parts(actor: &ActorSpec) -> Vec<ActorPart> {
+    let s = actor.scale;
+    match actor.kind {
+        ActorKind::Stick => {
+            let radius = 0.01 * s;
+            let length = 0.38 * s;
+            // From the tip back and up towards the hand holding it.
+            let along = Vec3::new(-0.77, 0.64, 0.0).normalize();
+            let tip = Vec3::new(-radius, 0.0, 0.0);
+            vec![ActorPart {
+                shape: PartShape::Capsule { half_length: length / 2.0, radius },
+                offset: tip + along * (length / 2.0),
+                rotation: Quat::from_rotation_arc(Vec3::Y, along),
+            }]
+        }
+        ActorKind::Hand => {
+            let palm_half = Vec3::new(0.011, 0.045, 0.04) * s;
+            let palm_centre = Vec3::new(-palm_half.x, 0.037 * s, 0.0);
+            let mut parts = vec![ActorPart {
+                shape: PartShape::Cuboid { half: palm_half },
+                offset: palm_centre,
+                rotation: Quat::IDENTITY,
+            }];
+            let finger_radius = 0.0085 * s;
+            for (i, length) in [0.046, 0.054, 0.052, 0.042].into_iter().enumerate() {
+                let z = (-0.0285 + 0.019 * i as f32) * s;
+                let half_length = length * s / 2.0;
+                parts.push(ActorPart {
+                    shape: PartShape::Capsule { half_length, radius: finger_radius },
+                    offset: Vec3::new(
+                        palm_centre.x,
+                        palm_centre.y + palm_half.y + half_length + finger_radius * 0.5,
+                        z,
+                    ),
+                    rotation: Quat::IDENTITY,
+                });
+            }
+            let thumb_dir = Vec3::new(0.0, 0.6, 0.8).normalize();
+            parts.push(ActorPart {
+                shape: PartShape::Capsule { half_length: 0.02 * s, radius: 0.0095 * s },
+                offset: palm_centre + Vec3::new(0.0, -0.01 * s, palm_half.z) + thumb_dir * 0.02 * s,
+                rotation: Quat::from_rotation_arc(Vec3::Y, thumb_dir),
+            });
+            let arm_dir = Vec3::new(-0.55, 0.84, 0.0).normalize();
+            let arm_half = 0.09 * s;
+            parts.push(ActorPart {
+                shape: PartShape::Capsule { half_length: arm_half, radius: 0.024 * s },
+                offset: palm_centre + Vec3::new(-0.03 * s, 0.02 * s, 0.0) + arm_dir * (arm_half + 0.02 * s),
+                rotation: Quat::from_rotation_arc(Vec3::Y, arm_dir),
+            });
+            parts
+        }
+    }
+}

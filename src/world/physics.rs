@@ -1,0 +1,85 @@
+//! Rapier bodies and colliders for a clip: fixed surfaces, dynamic (or held) objects and the
+//! kinematic actor.
+
+use bevy::math::{Quat, Vec3};
+use bevy::prelude::*;
+use bevy_rapier3d::prelude::*;
+
+use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts};
+use crate::spec::{ClipSpec, ShapeSpec};
+
+/// Entities of the physics world, indexed like the spec.
+#[derive(Debug, Clone)]
+pub struct PhysicsEntities {
+    pub objects: Vec<Entity>,
+    pub actor: Entity,
+}
+
+fn object_collider(shape: &ShapeSpec) -> Collider {
+    match *shape {
+        ShapeSpec::Box { size } => Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0),
+        ShapeSpec::Ball { radius } => Collider::ball(radius),
+        ShapeSpec::Cylinder { radius, height } => Collider::cylinder(height / 2.0, radius),
+    }
+}
+
+/// Spawns the spec's physics bodies into `world` (an app with `RapierPhysicsPlugin`).
+pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
+    for surface in spec.surfaces.iter().filter(|s| s.collider) {
+        let [x, y, z] = surface.size;
+        world.spawn((
+            ClipEntity,
+            RigidBody::Fixed,
+            Collider::cuboid(x / 2.0, y / 2.0, z / 2.0),
+            Friction::coefficient(surface.friction),
+            Transform::from_translation(Vec3::from(surface.position)),
+        ));
+    }
+    let objects = spec
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(index, object)| {
+            let body = if object.held_until_frame.is_some() { RigidBody::KinematicPositionBased } else { RigidBody::Dynamic };
+            world
+                .spawn((
+                    ClipEntity,
+                    ObjectIndex(index),
+                    body,
+                    object_collider(&object.shape),
+                    ColliderMassProperties::Mass(object.mass),
+                    Friction::coefficient(object.friction),
+                    Restitution::coefficient(object.restitution),
+                    // Rapier has no rolling resistance; a little angular damping stands in for it.
+                    Damping { linear_damping: 0.05, angular_damping: 0.4 },
+                    Ccd::enabled(),
+                    Velocity::zero(),
+                    Transform::from_translation(Vec3::from(object.position))
+                        .with_rotation(Quat::from_array(object.rotation)),
+                ))
+                .id()
+        })
+        .collect();
+    let parts: Vec<(Vec3, Quat, Collider)> = actor_parts(&spec.actor)
+        .into_iter()
+        .map(|part| {
+            let collider = match part.shape {
+                PartShape::Cuboid { half } => Collider::cuboid(half.x, half.y, half.z),
+                PartShape::Capsule { half_length, radius } => Collider::capsule_y(half_length, radius),
+            };
+            (part.offset, part.rotation, collider)
+        })
+        .collect();
+    let actor = world
+        .spawn((
+            ClipEntity,
+            Actor,
+            RigidBody::KinematicPositionBased,
+            Collider::compound(parts),
+            ActiveEvents::COLLISION_EVENTS,
+            Transform::from_translation(Vec3::from(spec.actor.position_at(0.0)))
+                .with_rotation(Quat::from_array(spec.actor.rotation)),
+        ))
+        .id();
+    PhysicsEntities { objects, actor }
+}

@@ -1,0 +1,149 @@
+//! Command-line tier: the `synthact` binary as a user runs it: listing, validation, bad input,
+//! and whole clips written to disk and read back.
+
+mod common;
+
+use std::path::Path;
+
+use common::{files_under, shows_a_scene, stderr, stdout, synthact};
+use synthact::content::default_scenes_dir;
+use synthact::output::ClipLabel;
+
+#[test]
+fn list_prints_scenes_and_actions_with_templates() {
+    let output = synthact(&["list"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("tabletop_room"), "{text}");
+    for template in [
+        "Pushing [something] from left to right",
+        "Pushing [something] from right to left",
+        "[Something] falling like a rock",
+    ] {
+        assert!(text.contains(template), "missing {template:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn validate_accepts_the_shipped_content() {
+    let output = synthact(&["validate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("ok: 1 scene(s), 3 action(s)"), "{}", stdout(&output));
+}
+
+/// Runs `validate` and `generate` on a scenes directory holding `text`; both must fail, name the
+/// position and field, and leave `--out` unwritten.
+fn assert_rejected(text: &str, expected_line: usize, field: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenes = dir.path().join("scenes");
+    std::fs::create_dir(&scenes).unwrap();
+    let file = scenes.join("room.ron");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let scenes_arg = scenes.to_str().unwrap();
+    for args in [
+        vec!["validate", "--scenes-dir", scenes_arg],
+        vec!["generate", "--scenes-dir", scenes_arg, "--out", out.to_str().unwrap(), "--clips", "1"],
+    ] {
+        let output = synthact(&args);
+        assert!(!output.status.success(), "{args:?} should fail");
+        let message = stderr(&output);
+        let position = format!("{}:{expected_line}:", file.display());
+        assert!(message.contains(&position), "{args:?}: no {position:?} in:\n{message}");
+        assert!(message.contains(&format!("field `{field}`")), "{args:?}: field {field} not named in:\n{message}");
+        assert!(!out.exists(), "{args:?} wrote to --out despite bad input");
+    }
+}
+
+#[test]
+fn misspelled_field_fails_validate_and_generate_without_output() {
+    let text = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
+    let text = text.replacen("action_area:", "action_aera:", 1);
+    let line = text.lines().position(|l| l.contains("action_aera:")).unwrap() + 1;
+    assert_rejected(&text, line, "action_aera");
+}
+
+#[test]
+fn syntax_error_fails_validate_and_generate_without_output() {
+    let text = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
+    // An unclosed tuple in the lighting block.
+    let text = text.replacen("sun_illuminance: (4000.0, 9000.0),", "sun_illuminance: (4000.0, 9000.0,", 1);
+    let line = text.lines().position(|l| l.contains("sun_illuminance")).unwrap() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("room.ron"), &text).unwrap();
+    let output = synthact(&["validate", "--scenes-dir", dir.path().to_str().unwrap()]);
+    let message = stderr(&output);
+    // The parser notices on the next line at the latest; report the line it names.
+    let named = (line..=line + 1).find(|l| message.contains(&format!("room.ron:{l}:"))).unwrap_or(line);
+    assert_rejected(&text, named, "lighting.sun_illuminance");
+}
+
+fn generate(out: &Path, extra: &[&str]) {
+    let mut args = vec!["generate", "--out", out.to_str().unwrap(), "--seed", "3", "--width", "64", "--height", "64"];
+    args.extend_from_slice(&["--frames", "8", "--quiet"]);
+    args.extend_from_slice(extra);
+    let output = synthact(&args);
+    assert!(output.status.success(), "generate {extra:?} failed:\n{}", stderr(&output));
+}
+
+fn read_label(clip: &Path) -> ClipLabel {
+    serde_json::from_slice(&std::fs::read(clip.join("label.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn generated_clips_are_complete_labeled_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (batch, alone, again) = (dir.path().join("batch"), dir.path().join("alone"), dir.path().join("again"));
+    generate(&batch, &["--clips", "6"]);
+    generate(&alone, &["--start", "5", "--clips", "1"]);
+    generate(&again, &["--start", "5", "--clips", "1"]);
+
+    // The batch: six clip directories, each with 8 frames that show the scene and a true label.
+    let mut clips: Vec<String> = std::fs::read_dir(&batch)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.ends_with(".json"))
+        .collect();
+    clips.sort();
+    assert_eq!(clips, ["000000", "000001", "000002", "000003", "000004", "000005"], "no temporary leftovers");
+    let labels_file: serde_json::Value = serde_json::from_slice(&std::fs::read(batch.join("labels.json")).unwrap()).unwrap();
+    assert_eq!(labels_file["Pushing something from left to right"], "93");
+    let mut actions = std::collections::BTreeSet::new();
+    for clip in &clips {
+        let path = batch.join(clip);
+        let label = read_label(&path);
+        assert_eq!(&label.id, clip);
+        assert!(label.verification.passed);
+        assert_eq!(label.frames, 8);
+        assert_eq!(synthact::content::ssv2_class_index(&label.template), Some(label.class_index));
+        assert_eq!(label.placeholders.len(), 1);
+        assert!(label.label.to_lowercase().contains(&label.placeholders[0]));
+        actions.insert(label.action.clone());
+        for frame in 1..=8 {
+            let image = image::open(path.join(format!("img_{frame:05}.jpg"))).unwrap().to_rgb8();
+            assert_eq!(image.dimensions(), (64, 64));
+            assert!(shows_a_scene(&image), "{clip} frame {frame} does not show the scene");
+        }
+        assert!(!path.join("img_00009.jpg").exists());
+    }
+    assert_eq!(actions.len(), 3, "six clips cycle through all three actions");
+
+    // Clip 5 alone equals clip 5 in the batch, and rendering it twice gives the same bytes.
+    let reference = batch.join("000005");
+    let files = files_under(&reference);
+    assert_eq!(files.len(), 9, "8 frames and a label: {files:?}");
+    for other in [alone.join("000005"), again.join("000005")] {
+        assert_eq!(files_under(&other), files);
+        for file in &files {
+            let (a, b) = (std::fs::read(reference.join(file)).unwrap(), std::fs::read(other.join(file)).unwrap());
+            assert!(a == b, "{} differs between runs", file.display());
+        }
+    }
+
+    // Re-running the batch skips what is finished and changes nothing.
+    let before = std::fs::read(reference.join("img_00001.jpg")).unwrap();
+    let output = synthact(&["generate", "--out", batch.to_str().unwrap(), "--seed", "3", "--width", "64", "--height", "64", "--frames", "8", "--clips", "6"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("skipped 6"), "{}", stdout(&output));
+    assert_eq!(std::fs::read(reference.join("img_00001.jpg")).unwrap(), before);
+}

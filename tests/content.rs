@@ -1,0 +1,113 @@
+//! Content tier: the shipped RON files load and validate, and broken files are reported with
+//! file, line, column and field.
+
+use std::path::{Path, PathBuf};
+
+use synthact::content::{Content, ContentError, Problem, default_actions_dir, default_objects_file, default_scenes_dir};
+
+/// A scenes directory holding the shipped scene with `edit` applied to its text.
+fn scenes_with(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
+    let path = dir.path().join("tabletop_room.ron");
+    std::fs::write(&path, edit(&original)).unwrap();
+    (dir, path)
+}
+
+fn load_scenes(dir: &Path) -> Result<Content, ContentError> {
+    Content::load(dir, &default_actions_dir(), &default_objects_file())
+}
+
+/// 1-based line of the first occurrence of `needle` in `path`.
+fn line_of(path: &Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().position(|line| line.contains(needle)).expect("needle in file") + 1
+}
+
+fn only_problem(error: ContentError) -> Problem {
+    assert_eq!(error.problems.len(), 1, "expected one problem, got: {error}");
+    error.problems.into_iter().next().unwrap()
+}
+
+#[test]
+fn shipped_content_loads_and_validates() {
+    let content = Content::load_builtin().unwrap_or_else(|e| panic!("{e}"));
+    assert!(content.scenes.iter().any(|s| s.def.name == "tabletop_room"));
+    let templates: Vec<(&str, u32)> =
+        content.actions.iter().map(|a| (a.def.template.as_str(), a.def.class_index)).collect();
+    for expected in [
+        ("Pushing [something] from left to right", 93),
+        ("Pushing [something] from right to left", 94),
+        ("[Something] falling like a rock", 135),
+    ] {
+        assert!(templates.contains(&expected), "missing action {expected:?} in {templates:?}");
+    }
+}
+
+#[test]
+fn misspelled_field_names_file_line_column_and_field() {
+    let (dir, path) = scenes_with(|text| text.replacen("work_surface:", "work_surfce:", 1));
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!(problem.file, path);
+    assert_eq!(problem.line, line_of(&path, "work_surfce:"));
+    assert!(problem.column > 0);
+    assert_eq!(problem.field, "work_surfce");
+    assert!(problem.message.contains("unknown field `work_surfce`"), "{}", problem.message);
+    assert!(problem.message.contains("work_surface"), "lists the expected fields: {}", problem.message);
+}
+
+#[test]
+fn misspelled_nested_field_is_named_by_its_path() {
+    let (dir, path) = scenes_with(|text| text.replacen("fov_deg:", "fov_dg:", 1));
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!(problem.line, line_of(&path, "fov_dg:"));
+    assert_eq!(problem.field, "camera.fov_dg");
+}
+
+#[test]
+fn syntax_error_names_position_and_enclosing_field() {
+    // Drop the comma after the camera's distance range.
+    let (dir, path) = scenes_with(|text| text.replacen("distance: (0.75, 0.95),", "distance: (0.75, 0.95)", 1));
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!(problem.file, path);
+    let distance_line = line_of(&path, "distance: (0.75, 0.95)");
+    assert!(
+        problem.line == distance_line || problem.line == distance_line + 1,
+        "error at line {} near line {distance_line}",
+        problem.line
+    );
+    assert!(problem.field.starts_with("camera"), "field {:?}", problem.field);
+}
+
+#[test]
+fn semantic_problems_are_all_reported_with_their_lines() {
+    let (dir, path) = scenes_with(|text| {
+        text.replacen("fov_deg: (46.0, 54.0)", "fov_deg: (54.0, 46.0)", 1)
+            .replacen("\"tennis_ball\"]", "\"tennis_ball\", \"teapot\"]", 1)
+    });
+    let error = load_scenes(dir.path()).unwrap_err();
+    assert_eq!(error.problems.len(), 2, "{error}");
+    let range = error.problems.iter().find(|p| p.field == "camera.fov_deg").expect("fov problem");
+    assert_eq!(range.line, line_of(&path, "fov_deg: (54.0, 46.0)"));
+    assert!(range.message.contains("greater than its maximum"), "{}", range.message);
+    let kind = error.problems.iter().find(|p| p.field == "objects[8]").expect("unknown kind problem");
+    assert_eq!(kind.line, line_of(&path, "\"teapot\""));
+    assert!(kind.message.contains("unknown object kind `teapot`"), "{}", kind.message);
+    let shown = error.to_string();
+    assert!(shown.contains(&format!("{}:{}:", path.display(), range.line)), "{shown}");
+}
+
+#[test]
+fn action_with_a_wrong_class_index_or_template_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(default_actions_dir().join("push_left_to_right.ron")).unwrap();
+    std::fs::write(dir.path().join("a.ron"), original.replace("class_index: 93", "class_index: 94")).unwrap();
+    std::fs::write(
+        dir.path().join("b.ron"),
+        original.replace("push_left_to_right", "b").replace("from left to right", "from left to rigth"),
+    )
+    .unwrap();
+    let error = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap_err();
+    assert!(error.problems.iter().any(|p| p.field == "class_index" && p.message.contains("is 93")), "{error}");
+    assert!(error.problems.iter().any(|p| p.field == "template" && p.message.contains("not a Something")), "{error}");
+}
