@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -32,6 +34,8 @@ pub struct GenerateOptions {
     pub clips: u64,
     pub video: VideoSpec,
     pub max_attempts: u32,
+    /// Clips rendered in parallel, each worker with its own renderer.
+    pub workers: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,9 +109,13 @@ pub struct Summary {
     pub frames: u64,
     pub per_action: BTreeMap<String, ClassSummary>,
     pub wall: Duration,
-    /// Time in updates that rendered clip frames.
+    /// Time in updates that rendered clip frames, summed over workers.
     pub render_frames: Duration,
-    /// Sampling, simulation and verification, all attempts.
+    /// Time spent setting up each clip in the renderer (clearing, spawning, warm-up), summed.
+    pub render_overhead: Duration,
+    /// Starting renderers (GPU device, shader compilation), summed over workers.
+    pub startup: Duration,
+    /// Sampling, simulation and verification, all attempts, summed over workers.
     pub planning: Duration,
 }
 
@@ -124,30 +132,82 @@ pub enum Progress<'a> {
     Written { clip_index: u64, label: &'a ClipLabel },
 }
 
-/// Generates clips `start .. start + clips` into `options.out`.
+/// Generates clips `start .. start + clips` into `options.out`, on `options.workers` threads that
+/// each own a renderer and take the next clip index as they finish one.
 pub fn generate(
     content: &Content,
     options: &GenerateOptions,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress) + Send,
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
     let writer = ClipWriter::new(&options.out)?;
     writer.remove_leftovers()?;
     write_labels_file(&options.out)?;
+    let next_index = AtomicU64::new(options.start);
+    let end = options.start + options.clips;
+    let shared = Mutex::new((Summary::default(), progress));
+    let failed = AtomicBool::new(false);
+    let workers = options.workers.max(1).min(options.clips.max(1) as usize);
+    let results: Vec<Result<(), GenerateError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let result = run_worker(content, options, &writer, &next_index, end, &failed, &shared);
+                    if result.is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
+                    result
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a worker panicked")).collect()
+    });
+    for result in results {
+        result?;
+    }
+    writer.close()?;
+    let (mut summary, _) = shared.into_inner().expect("summary lock");
+    summary.wall = started.elapsed();
+    Ok(summary)
+}
+
+/// One worker: takes clip indices until none are left (or another worker failed).
+fn run_worker<P: FnMut(Progress)>(
+    content: &Content,
+    options: &GenerateOptions,
+    writer: &ClipWriter,
+    next_index: &AtomicU64,
+    end: u64,
+    failed: &AtomicBool,
+    shared: &Mutex<(Summary, P)>,
+) -> Result<(), GenerateError> {
     let mut renderer: Option<Renderer> = None;
-    let mut summary = Summary::default();
-    for clip_index in options.start..options.start + options.clips {
-        let id = format!("{clip_index:06}");
+    loop {
+        let clip_index = next_index.fetch_add(1, Ordering::SeqCst);
+        if clip_index >= end || failed.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let id = clip_id(clip_index);
         if writer.is_finished(&id) {
+            let mut guard = shared.lock().expect("summary lock");
+            let (summary, progress) = &mut *guard;
             summary.skipped += 1;
             progress(Progress::Skipped { clip_index });
             continue;
         }
         let planning = Instant::now();
         let planned = plan_clip(content, options.seed, clip_index, options.video, options.max_attempts)?;
-        summary.planning += planning.elapsed();
+        let planning = planning.elapsed();
         let spec = &planned.spec;
-        let renderer = renderer.get_or_insert_with(|| Renderer::new(spec.video.width, spec.video.height));
+        let renderer = match &mut renderer {
+            Some(renderer) => renderer,
+            None => {
+                let creating = Instant::now();
+                let created = renderer.insert(Renderer::new(spec.video.width, spec.video.height));
+                shared.lock().expect("summary lock").0.startup += creating.elapsed();
+                created
+            }
+        };
         let temp = writer.begin_clip(&spec.id)?;
         let mut write_error = None;
         let timing = renderer.render_clip(spec, &planned.trajectory, |frame, image| {
@@ -162,7 +222,11 @@ pub fn generate(
         }
         let label = ClipLabel::new(spec, planned.verification.clone(), planned.rejected.clone());
         writer.finish_clip(&temp, &spec.id, &label)?;
+        let mut guard = shared.lock().expect("summary lock");
+        let (summary, progress) = &mut *guard;
+        summary.planning += planning;
         summary.render_frames += timing.frames;
+        summary.render_overhead += timing.overhead;
         summary.written += 1;
         summary.frames += u64::from(spec.video.frames);
         let class = summary.per_action.entry(spec.action.clone()).or_default();
@@ -170,9 +234,11 @@ pub fn generate(
         class.attempts += u64::from(label.attempts);
         progress(Progress::Written { clip_index, label: &label });
     }
-    writer.close()?;
-    summary.wall = started.elapsed();
-    Ok(summary)
+}
+
+/// The id (and directory name) of clip `clip_index`.
+pub fn clip_id(clip_index: u64) -> String {
+    format!("{clip_index:06}")
 }
 
 /// The dataset's labels file: SSv2's 174 classes, so models trained on our clips share its outputs.

@@ -107,6 +107,9 @@ struct GenerateArgs {
     /// Sampling attempts per clip before giving up.
     #[arg(long, default_value_t = DEFAULT_MAX_ATTEMPTS)]
     max_attempts: u32,
+    /// Clips rendered in parallel, each by its own renderer (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
@@ -126,6 +129,9 @@ struct BenchArgs {
     /// Where to write the clips (default: a fresh temporary directory, deleted afterwards).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Clips rendered in parallel (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -182,6 +188,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 clips: args.clips,
                 video,
                 max_attempts: args.max_attempts,
+                workers: resolve_workers(args.workers)?,
             };
             let quiet = args.quiet;
             let summary = generate(&content, &options, |event| {
@@ -225,15 +232,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     temp.path.clone()
                 }
             };
-            let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed)?;
+            let workers = resolve_workers(args.workers)?;
+            let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed, workers)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                println!("clips: {}  frames: {}  size: {}x{}", report.clips, report.frames, report.width, report.height);
+                println!(
+                    "clips: {}  frames: {}  size: {}x{}  workers: {}",
+                    report.clips, report.frames, report.width, report.height, report.workers
+                );
                 println!("end to end: {:.1} frames/s ({:.1} s wall)", report.end_to_end_fps, report.wall_s);
                 println!("render + readback: {:.1} ms/frame", report.render_ms_per_frame);
                 println!(
-                    "per-clip overhead: {:.0} ms ({:.1}% of a clip's time; planning {:.0} ms; start-up {:.0} ms once)",
+                    "per-clip overhead: {:.0} ms ({:.1}% of a clip's time; planning {:.0} ms); start-up {:.0} ms",
                     report.overhead_ms_per_clip,
                     report.overhead_fraction * 100.0,
                     report.planning_ms_per_clip,
@@ -243,6 +254,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The worker count: as asked, or one per core. Several workers share the cores between them, so
+/// each is told to rasterize on one thread (Mesa's `LP_NUM_THREADS`) unless the user set it.
+fn resolve_workers(asked: Option<usize>) -> anyhow::Result<usize> {
+    let workers = match asked {
+        Some(0) => bail!("--workers must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    if workers > 1 && std::env::var_os("LP_NUM_THREADS").is_none() {
+        // SAFETY: called while the process has a single thread, before any renderer or writer
+        // thread exists, so no other thread can be reading the environment.
+        unsafe { std::env::set_var("LP_NUM_THREADS", "1") };
+    }
+    Ok(workers)
 }
 
 /// A temporary directory removed on drop (the benchmark's default output).

@@ -94,7 +94,9 @@ fn read_label(clip: &Path) -> ClipLabel {
 fn generated_clips_are_complete_labeled_and_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let (batch, alone, again) = (dir.path().join("batch"), dir.path().join("alone"), dir.path().join("again"));
-    generate(&batch, &["--clips", "6"]);
+    let parallel = dir.path().join("parallel");
+    generate(&batch, &["--clips", "6", "--workers", "1"]);
+    generate(&parallel, &["--clips", "6", "--workers", "2"]);
     generate(&alone, &["--start", "5", "--clips", "1"]);
     generate(&again, &["--start", "5", "--clips", "1"]);
 
@@ -138,6 +140,13 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
             let (a, b) = (std::fs::read(reference.join(file)).unwrap(), std::fs::read(other.join(file)).unwrap());
             assert!(a == b, "{} differs between runs", file.display());
         }
+    }
+
+    // Two workers (each rasterizing on one thread) write the same bytes as one.
+    assert_eq!(files_under(&parallel), files_under(&batch));
+    for file in files_under(&batch) {
+        let same = std::fs::read(batch.join(&file)).unwrap() == std::fs::read(parallel.join(&file)).unwrap();
+        assert!(same, "{} differs between 1 and 2 workers", file.display());
     }
 
     // Re-running the batch skips what is finished and changes nothing.

@@ -20,8 +20,9 @@ use bevy::render::RenderPlugin;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
 use bevy::render::render_resource::{Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages};
 use bevy::render::renderer::RenderDevice;
-use bevy::render::view::screenshot::{CapturedScreenshots, Screenshot};
+use bevy::render::view::screenshot::{CapturedScreenshots, Screenshot, ScreenshotCaptured};
 use bevy::window::ExitCondition;
+use crossbeam_channel::{Receiver, Sender};
 use image::RgbImage;
 
 use crate::simulation::Trajectory;
@@ -55,6 +56,10 @@ const MAX_WARMUP_FRAMES: u32 = 12;
 /// How long to wait for a readback once the GPU has finished an update (it is copied out on a
 /// background task, normally within a millisecond).
 const READBACK_WAIT: Duration = Duration::from_millis(200);
+/// How long to wait for a submitted frame before giving up.
+const READBACK_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often to poll the device while waiting for a frame.
+const POLL_INTERVAL: Duration = Duration::from_millis(1);
 /// Updates to try before giving up on a frame.
 const MAX_UPDATES_PER_FRAME: u32 = 20;
 
@@ -65,6 +70,10 @@ pub struct Renderer {
     target: Handle<Image>,
     size: (u32, u32),
     warmed_up: bool,
+    /// Readbacks that arrived before they were waited for, by screenshot entity.
+    arrived: std::collections::HashMap<Entity, Image>,
+    observed_sender: Sender<(Entity, Image)>,
+    observed: Receiver<(Entity, Image)>,
 }
 
 fn run_single_threaded(sub_app: &mut bevy::app::SubApp) {
@@ -88,7 +97,12 @@ impl Renderer {
             })
             // Each update renders one frame to completion before the next is set up; rendering
             // in parallel with the next update only adds contention on two cores.
-            .disable::<PipelinedRenderingPlugin>();
+            .disable::<PipelinedRenderingPlugin>()
+            // Let Ctrl-C end the process at once: the batch loop never reads Bevy's exit requests.
+            .disable::<bevy::app::TerminalCtrlCHandlerPlugin>()
+            // Plugins whose systems would run every update for nothing here.
+            .disable::<bevy::animation::AnimationPlugin>()
+            .disable::<bevy::a11y::AccessibilityPlugin>();
         // The log subscriber is global: only the process's first renderer installs it.
         static LOGGING: std::sync::Once = std::sync::Once::new();
         let mut first = false;
@@ -109,12 +123,16 @@ impl Renderer {
         for sub_app in apps.sub_apps.values_mut() {
             run_single_threaded(sub_app);
         }
+        let (observed_sender, observed) = crossbeam_channel::unbounded();
         let mut renderer = Renderer {
             apps,
             camera: Entity::PLACEHOLDER,
             target: Handle::default(),
             size: (0, 0),
             warmed_up: false,
+            arrived: Default::default(),
+            observed_sender,
+            observed,
         };
         renderer.set_size(width, height);
         renderer
@@ -172,26 +190,71 @@ impl Renderer {
     /// background task once the GPU is done; taking it from the channel here, rather than from the
     /// observer the next update would trigger, saves an update per clip.
     fn render_frame(&mut self) -> Result<Image, CaptureError> {
-        let target = self.target.clone();
-        let shot = self.world().spawn(Screenshot::image(target)).id();
-        let mut received = Err(std::sync::mpsc::RecvTimeoutError::Timeout);
+        let shot = self.request_screenshot();
         // Right after start-up the target may not be ready, and Bevy takes the screenshot in a
         // later update: update again (the scene is unchanged, so is the frame) until it comes.
         for _ in 0..MAX_UPDATES_PER_FRAME {
             self.update();
-            let captured = self.apps.main.world().resource::<CapturedScreenshots>();
-            let receiver = captured.0.lock().expect("screenshot channel lock");
-            received = receiver.recv_timeout(READBACK_WAIT);
-            if received.is_ok() {
-                break;
+            if let Some(image) = self.try_receive(shot, READBACK_WAIT)? {
+                return Ok(image);
             }
         }
-        self.world().despawn(shot);
-        match received {
-            Ok((entity, image)) if entity == shot => Ok(image),
-            Ok(_) => Err(CaptureError::Readback("a screenshot arrived for another frame".into())),
-            Err(_) => Err(CaptureError::Readback(format!("no frame after {MAX_UPDATES_PER_FRAME} updates"))),
+        Err(CaptureError::Readback(format!("no frame after {MAX_UPDATES_PER_FRAME} updates")))
+    }
+
+    /// Asks for the next update's frame. Its readback reaches [`Self::receive`] either straight
+    /// from Bevy's channel or, if an update's `trigger_screenshots` system took it first,
+    /// through this observer.
+    fn request_screenshot(&mut self) -> Entity {
+        let target = self.target.clone();
+        let sender = self.observed_sender.clone();
+        self.world()
+            .spawn(Screenshot::image(target))
+            .observe(move |captured: On<ScreenshotCaptured>| {
+                // The receiver lives as long as the renderer.
+                let _ = sender.send((captured.entity, captured.image.clone()));
+            })
+            .id()
+    }
+
+    /// Waits for the readback of screenshot `shot`, polling the device so its callbacks run.
+    fn receive(&mut self, shot: Entity) -> Result<Image, CaptureError> {
+        self.try_receive(shot, READBACK_TIMEOUT)?
+            .ok_or_else(|| CaptureError::Readback("timed out waiting for a frame".into()))
+    }
+
+    /// The readback of screenshot `shot` if it arrives within `patience`.
+    fn try_receive(&mut self, shot: Entity, patience: Duration) -> Result<Option<Image>, CaptureError> {
+        let waiting = Instant::now();
+        let image = loop {
+            if let Some(image) = self.arrived.remove(&shot) {
+                break image;
+            }
+            if waiting.elapsed() > patience {
+                return Ok(None);
+            }
+            let world = self.apps.main.world();
+            world
+                .resource::<RenderDevice>()
+                .wgpu_device()
+                .poll(PollType::Poll)
+                .map_err(|e| CaptureError::Readback(e.to_string()))?;
+            // Readbacks finish on a task pool and may overtake each other: keep all that come.
+            self.arrived.extend(self.observed.try_iter());
+            let direct = {
+                let captured = world.resource::<CapturedScreenshots>();
+                let receiver = captured.0.lock().expect("screenshot channel lock");
+                receiver.recv_timeout(POLL_INTERVAL).ok()
+            };
+            if let Some((entity, image)) = direct {
+                self.arrived.insert(entity, image);
+            }
+        };
+        // Bevy despawns screenshots it delivered itself; ours may already be gone.
+        if let Ok(entity) = self.world().get_entity_mut(shot) {
+            entity.despawn();
         }
+        Ok(Some(image))
     }
 
     /// The first frames after start-up come back blank or incomplete while Bevy prepares its GPU
@@ -257,13 +320,26 @@ impl Renderer {
         if !self.warmed_up {
             self.warm_up()?;
         }
-        for frame in 0..frames {
-            place(self.world(), frame as usize);
+        // One frame in flight: while the rasterizer threads draw frame N, this thread already
+        // runs the ECS update that sets up and submits frame N+1.
+        let mut in_flight: Option<(u32, Entity)> = None;
+        for frame in 0..=frames {
             let frame_started = Instant::now();
-            let image = self.render_frame()?;
+            let submitted = if frame < frames {
+                place(self.world(), frame as usize);
+                let shot = self.request_screenshot();
+                self.apps.update();
+                Some((frame, shot))
+            } else {
+                None
+            };
+            if let Some((done, shot)) = in_flight.take() {
+                let image = self.receive(shot)?;
+                let rgb = image.try_into_dynamic().map_err(|e| CaptureError::Conversion(e.to_string()))?.to_rgb8();
+                sink(done, rgb);
+            }
+            in_flight = submitted;
             frame_time += frame_started.elapsed();
-            let rgb = image.try_into_dynamic().map_err(|e| CaptureError::Conversion(e.to_string()))?.to_rgb8();
-            sink(frame, rgb);
         }
         Ok(RenderTiming { frames: frame_time, overhead: started.elapsed().saturating_sub(frame_time) })
     }

@@ -98,7 +98,7 @@ pub fn sample_clip(
         .collect();
     Ok(ClipSpec {
         spec_version: SPEC_VERSION,
-        id: format!("{clip_index:06}"),
+        id: crate::dataset::clip_id(clip_index),
         dataset_seed,
         clip_index,
         attempt,
