@@ -83,7 +83,13 @@ pub fn plan_clip(
     let last = rejected
         .last()
         .map(|r| {
-            r.verification.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.condition, c.measured)).collect::<Vec<_>>().join("; ")
+            r.verification
+                .checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| format!("{}: {}", c.condition, c.measured))
+                .collect::<Vec<_>>()
+                .join("; ")
         })
         .unwrap_or_default();
     Err(GenerateError::Unverifiable {

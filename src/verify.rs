@@ -67,9 +67,8 @@ fn check(spec: &ClipSpec, camera: &CameraModel, condition: &Postcondition, traje
             (drop >= *min_drop, format!("dropped {drop:.3} m"))
         }
         Postcondition::StaysInFrame { margin, .. } => {
-            let outside = positions
-                .iter()
-                .position(|p| !pixel(*p).is_some_and(|px: Vec2| camera.in_frame(px, *margin)));
+            let outside =
+                positions.iter().position(|p| !pixel(*p).is_some_and(|px: Vec2| camera.in_frame(px, *margin)));
             match outside {
                 None => (true, "in frame in every frame".into()),
                 Some(frame) => (false, format!("left the frame at frame {frame}")),
@@ -78,7 +77,8 @@ fn check(spec: &ClipSpec, camera: &CameraModel, condition: &Postcondition, traje
         Postcondition::EndsOnWorkSurface { .. } => {
             // On the surface: centre above its top, and not still in the air.
             let above = last.y - spec.work_surface_top;
-            let resting = above > 0.0 && above < 2.0 * object.shape.half_extents().into_iter().fold(0.0, f32::max) + 0.01;
+            let resting =
+                above > 0.0 && above < 2.0 * object.shape.half_extents().into_iter().fold(0.0, f32::max) + 0.01;
             (resting, format!("centre ends {above:.3} m above the work surface"))
         }
         Postcondition::ActorTouches { .. } => match trajectory.first_actor_contact[index] {

@@ -108,7 +108,8 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
         .collect();
     clips.sort();
     assert_eq!(clips, ["000000", "000001", "000002", "000003", "000004", "000005"], "no temporary leftovers");
-    let labels_file: serde_json::Value = serde_json::from_slice(&std::fs::read(batch.join("labels.json")).unwrap()).unwrap();
+    let labels_file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(batch.join("labels.json")).unwrap()).unwrap();
     assert_eq!(labels_file["Pushing something from left to right"], "93");
     let mut actions = std::collections::BTreeSet::new();
     for clip in &clips {
@@ -151,7 +152,21 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
 
     // Re-running the batch skips what is finished and changes nothing.
     let before = std::fs::read(reference.join("img_00001.jpg")).unwrap();
-    let output = synthact(&["generate", "--out", batch.to_str().unwrap(), "--seed", "3", "--width", "64", "--height", "64", "--frames", "8", "--clips", "6"]);
+    let output = synthact(&[
+        "generate",
+        "--out",
+        batch.to_str().unwrap(),
+        "--seed",
+        "3",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--frames",
+        "8",
+        "--clips",
+        "6",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("skipped 6"), "{}", stdout(&output));
     assert_eq!(std::fs::read(reference.join("img_00001.jpg")).unwrap(), before);

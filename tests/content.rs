@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use synthact::content::{Content, ContentError, Problem, default_actions_dir, default_objects_file, default_scenes_dir};
+use synthact::content::{
+    Content, ContentError, Problem, default_actions_dir, default_objects_file, default_scenes_dir,
+};
 
 /// A scenes directory holding the shipped scene with `edit` applied to its text.
 fn scenes_with(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
@@ -82,8 +84,11 @@ fn syntax_error_names_position_and_enclosing_field() {
 #[test]
 fn semantic_problems_are_all_reported_with_their_lines() {
     let (dir, path) = scenes_with(|text| {
-        text.replacen("fov_deg: (46.0, 54.0)", "fov_deg: (54.0, 46.0)", 1)
-            .replacen("\"tennis_ball\"]", "\"tennis_ball\", \"teapot\"]", 1)
+        text.replacen("fov_deg: (46.0, 54.0)", "fov_deg: (54.0, 46.0)", 1).replacen(
+            "\"tennis_ball\"]",
+            "\"tennis_ball\", \"teapot\"]",
+            1,
+        )
     });
     let error = load_scenes(dir.path()).unwrap_err();
     assert_eq!(error.problems.len(), 2, "{error}");

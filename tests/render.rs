@@ -33,12 +33,7 @@ fn render(renderer: &mut Renderer, clip: &PlannedClip) -> Vec<RgbImage> {
 }
 
 /// The first clip index (from `from`) whose action is `action` and whose target satisfies `accept`.
-fn find_clip(
-    content: &Content,
-    action: &str,
-    video: VideoSpec,
-    accept: impl Fn(&PlannedClip) -> bool,
-) -> PlannedClip {
+fn find_clip(content: &Content, action: &str, video: VideoSpec, accept: impl Fn(&PlannedClip) -> bool) -> PlannedClip {
     for index in 0..300 {
         if synthact::spec::choose_action(content, index).unwrap().def.name != action {
             continue;
@@ -88,7 +83,11 @@ fn targets_move_in_the_labeled_direction_in_the_rendered_pixels() {
         let clip = find_clip(&content, action, video, |clip| {
             let target = &clip.spec.role_object("target").unwrap().1;
             MEASURABLE_COLORS.contains(&target.color_word.as_str())
-                && !clip.spec.objects.iter().any(|o| o.role.is_none() && MEASURABLE_COLORS.contains(&o.color_word.as_str()))
+                && !clip
+                    .spec
+                    .objects
+                    .iter()
+                    .any(|o| o.role.is_none() && MEASURABLE_COLORS.contains(&o.color_word.as_str()))
         });
         let target_color = clip.spec.role_object("target").unwrap().1.color;
         let frames = render(&mut renderer, &clip);

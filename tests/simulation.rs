@@ -35,15 +35,22 @@ fn every_action_verifies_over_many_seeds_and_moves_as_labeled() {
             }
             if action.def.name.starts_with("push") {
                 let contact = clip.trajectory.first_actor_contact[target].expect("the actor touched the target");
-                let first_move = clip.trajectory.frames.iter().position(|f| {
-                    (Vec3::from(f.objects[target].position) - start).length() > 0.005
-                });
+                let first_move = clip
+                    .trajectory
+                    .frames
+                    .iter()
+                    .position(|f| (Vec3::from(f.objects[target].position) - start).length() > 0.005);
                 assert!(contact > 0, "contact after frame 0");
                 assert!(first_move.is_some_and(|m| m as u32 >= contact), "the target moved before it was touched");
             }
         }
         // Verification rejects some attempts, but the scripts should mostly work first time.
-        assert!(attempts as usize <= indices.len() * 3, "{}: {attempts} attempts for {} clips", action.def.name, indices.len());
+        assert!(
+            attempts as usize <= indices.len() * 3,
+            "{}: {attempts} attempts for {} clips",
+            action.def.name,
+            indices.len()
+        );
     }
 }
 

@@ -3,19 +3,21 @@
 //! A [`Renderer`] owns one headless Bevy app (no window, no winit) that renders into an image and
 //! reads every frame back, pumped by hand as in Bevy's `externally_driven_headless_renderer`
 //! example. It lives for a whole dataset: per clip it clears the previous clip's entities, spawns
-//! the new ones and replays the simulated [`Trajectory`] frame by frame, reading each frame back
-//! before the next is set up.
+//! the new ones and replays the simulated [`Trajectory`] frame by frame. One frame is in flight:
+//! while the rasterizer draws frame N, the next update already sets up and submits frame N+1,
+//! then frame N is read back. Output never depends on that timing: every frame is a pure
+//! function of the spec and its trajectory.
 
 use std::time::{Duration, Instant};
 
 use bevy::app::SubApps;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
+use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::image::Image;
+use bevy::light::{DirectionalLightShadowMap, ShadowFilteringMethod};
 use bevy::log::{Level, LogPlugin};
 use bevy::prelude::*;
-use bevy::ecs::schedule::SingleThreadedExecutor;
-use bevy::light::{DirectionalLightShadowMap, ShadowFilteringMethod};
 use bevy::render::RenderPlugin;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
 use bevy::render::render_resource::{Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages};

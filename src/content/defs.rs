@@ -167,10 +167,19 @@ fn default_metallic() -> Range {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ShapeDef {
-    Box { x: Range, y: Range, z: Range },
-    Ball { radius: Range },
+    Box {
+        x: Range,
+        y: Range,
+        z: Range,
+    },
+    Ball {
+        radius: Range,
+    },
     /// Upright cylinder (axis along y).
-    Cylinder { radius: Range, height: Range },
+    Cylinder {
+        radius: Range,
+        height: Range,
+    },
 }
 
 impl ShapeDef {

@@ -177,10 +177,7 @@ fn ron_problem(path: &Path, source: &str, error: &ron::error::SpannedError) -> P
         ),
         Error::MissingStructField { field, outer } => (
             join(field),
-            format!(
-                "missing field `{field}`{}",
-                outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()
-            ),
+            format!("missing field `{field}`{}", outer.as_ref().map(|o| format!(" in `{o}`")).unwrap_or_default()),
         ),
         other => (enclosing.clone(), other.to_string()),
     };

@@ -192,10 +192,8 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             "template",
             format!("`{}` is not a Something-Something v2 template (see assets/ssv2-labels.json)", def.template),
         ),
-        Some(index) if index != def.class_index => check.fail(
-            "class_index",
-            format!("the SSv2 index of `{}` is {index}, not {}", def.template, def.class_index),
-        ),
+        Some(index) if index != def.class_index => check
+            .fail("class_index", format!("the SSv2 index of `{}` is {index}, not {}", def.template, def.class_index)),
         Some(_) => {}
     }
     let placeholders = def.template.matches("[something]").count() + def.template.matches("[Something]").count();
@@ -271,7 +269,10 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                 require_role(&mut check, format!("{at}.role"), role);
                 check.frames(format!("{at}.frame"), *frame);
                 if roles.contains(role.as_str()) && !held.contains(role.as_str()) {
-                    check.fail(format!("{at}.role"), format!("role `{role}` is released but not held (use `Hold` in setup)"));
+                    check.fail(
+                        format!("{at}.role"),
+                        format!("role `{role}` is released but not held (use `Hold` in setup)"),
+                    );
                 }
             }
             ScriptStep::Retreat { distance, delay, duration, .. } => {
@@ -304,9 +305,12 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
     // Some scene must be able to stage the action: all required traits met by one of its kinds.
     for (i, role) in def.roles.iter().enumerate() {
         let servable = content.scenes.iter().any(|scene| {
-            scene.def.objects.iter().filter_map(|name| content.objects.def.kinds.iter().find(|k| &k.name == name)).any(
-                |kind| role.requires.iter().all(|wanted| kind.shape.has_trait(*wanted)),
-            )
+            scene
+                .def
+                .objects
+                .iter()
+                .filter_map(|name| content.objects.def.kinds.iter().find(|k| &k.name == name))
+                .any(|kind| role.requires.iter().all(|wanted| kind.shape.has_trait(*wanted)))
         });
         if !servable && !content.scenes.is_empty() {
             check.fail(

@@ -87,14 +87,15 @@ pub fn sample_clip(
     let mut object_rng = stream(seed, "objects");
     let mut objects = sample_role_objects(scene_def, action_def, content, &area, &axes, &mut object_rng);
     let time_scale = video.frames as f32 / action_def.script_frames as f32;
-    let actor =
-        sample_actor(action_def, &mut objects, &axes, work_surface_top, time_scale, &mut stream(seed, "actor"));
+    let actor = sample_actor(action_def, &mut objects, &axes, work_surface_top, time_scale, &mut stream(seed, "actor"));
     place_distractors(scene_def, content, &area, &actor, &mut objects, &mut stream(seed, "distractors"));
 
     let placeholders: Vec<String> = action_def
         .roles
         .iter()
-        .map(|role| objects.iter().find(|o| o.role.as_deref() == Some(&role.name)).expect("every role placed").name.clone())
+        .map(|role| {
+            objects.iter().find(|o| o.role.as_deref() == Some(&role.name)).expect("every role placed").name.clone()
+        })
         .collect();
     Ok(ClipSpec {
         spec_version: SPEC_VERSION,
@@ -321,7 +322,8 @@ fn sample_actor(
     rng: &mut ChaCha8Rng,
 ) -> ActorSpec {
     // Script frames are written for `script_frames`-long clips; scale them to this clip.
-    let frames = |rng: &mut ChaCha8Rng, range: crate::content::FrameRange| uniform_frames(rng, range) as f32 * time_scale;
+    let frames =
+        |rng: &mut ChaCha8Rng, range: crate::content::FrameRange| uniform_frames(rng, range) as f32 * time_scale;
     let kind = *pick(rng, &action.actors);
     let color = match kind {
         // Skin tones from light to dark, mixed.
@@ -442,9 +444,9 @@ fn place_distractors(
             let u = rng.random_range(-1.0..=1.0f32);
             let v = rng.random_range(-1.0..=1.0f32);
             let ground = area.point(&axes_free, u, v);
-            let clear = keep_clear.iter().all(|(point, r)| {
-                Vec3::new(point.x - ground.x, 0.0, point.z - ground.z).length() > r + radius + 0.02
-            });
+            let clear = keep_clear
+                .iter()
+                .all(|(point, r)| Vec3::new(point.x - ground.x, 0.0, point.z - ground.z).length() > r + radius + 0.02);
             if clear {
                 object.position = (ground + Vec3::Y * hy).to_array();
                 object.rotation = Quat::from_rotation_y(yaw).to_array();
@@ -466,11 +468,11 @@ mod tests {
     #[test]
     fn fills_placeholders_in_order_with_capitals_where_the_template_has_them() {
         let names = vec!["a red mug".to_string(), "a ball".to_string()];
-        assert_eq!(fill_template("Pushing [something] from left to right", &names), "Pushing a red mug from left to right");
-        assert_eq!(fill_template("[Something] falling like a rock", &names), "A red mug falling like a rock");
         assert_eq!(
-            fill_template("Dropping [something] onto [something]", &names),
-            "Dropping a red mug onto a ball"
+            fill_template("Pushing [something] from left to right", &names),
+            "Pushing a red mug from left to right"
         );
+        assert_eq!(fill_template("[Something] falling like a rock", &names), "A red mug falling like a rock");
+        assert_eq!(fill_template("Dropping [something] onto [something]", &names), "Dropping a red mug onto a ball");
     }
 }

@@ -40,9 +40,14 @@ pub struct ActorPart {
 
 #[derive(Debug, Clone, Copy)]
 pub enum PartShape {
-    Cuboid { half: Vec3 },
+    Cuboid {
+        half: Vec3,
+    },
     /// Capsule along its local y.
-    Capsule { half_length: f32, radius: f32 },
+    Capsule {
+        half_length: f32,
+        radius: f32,
+    },
 }
 
 /// The actor's primitives: a stick held at an angle, or a palm with fingers, thumb and forearm.

@@ -40,7 +40,8 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
         .iter()
         .enumerate()
         .map(|(index, object)| {
-            let body = if object.held_until_frame.is_some() { RigidBody::KinematicPositionBased } else { RigidBody::Dynamic };
+            let body =
+                if object.held_until_frame.is_some() { RigidBody::KinematicPositionBased } else { RigidBody::Dynamic };
             world
                 .spawn((
                     ClipEntity,

@@ -39,7 +39,8 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Whether a frame shows a scene: not blank, not one flat color.
 pub fn shows_a_scene(image: &RgbImage) -> bool {
-    let luma: Vec<f64> = image.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect();
+    let luma: Vec<f64> =
+        image.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect();
     let mean = luma.iter().sum::<f64>() / luma.len() as f64;
     let std = (luma.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / luma.len() as f64).sqrt();
     let mut distinct: Vec<[u8; 3]> = image.pixels().map(|p| [p[0] >> 3, p[1] >> 3, p[2] >> 3]).collect();
