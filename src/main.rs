@@ -142,6 +142,7 @@ struct BenchArgs {
 }
 
 fn main() -> ExitCode {
+    quiet_headless_warnings();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -253,6 +254,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// Mesa's window-system code complains on every start when `XDG_RUNTIME_DIR` is unset, as on a
+/// headless server; we never open a window, so point it at the temporary directory.
+fn quiet_headless_warnings() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: the first thing main does, while the process has a single thread.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
     }
 }
 

@@ -94,7 +94,8 @@ impl Renderer {
             .set(RenderPlugin { synchronous_pipeline_compilation: true, ..default() })
             .set(LogPlugin {
                 level: Level::WARN,
-                filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_app=warn".into(),
+                // The software-renderer warning (B0006) is expected on machines without a GPU.
+                filter: "wgpu=error,naga=warn,bevy_render=warn,bevy_render::renderer=error,bevy_app=warn".into(),
                 ..default()
             })
             // Each update renders one frame to completion before the next is set up; rendering
