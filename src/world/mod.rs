@@ -12,10 +12,10 @@ pub use physics::{PhysicsEntities, spawn_physics};
 pub use visuals::{VisualEntities, spawn_visuals};
 
 use bevy::math::{Quat, Vec3};
-use bevy::prelude::Component;
+use bevy::prelude::{Component, Transform};
 
 use crate::content::ActorKind;
-use crate::spec::ActorSpec;
+use crate::spec::{ActorSpec, ObjectSpec};
 
 /// Marks every entity that belongs to the clip being rendered, so it can be cleared afterwards.
 #[derive(Component, Debug, Clone, Copy)]
@@ -28,6 +28,16 @@ pub struct ObjectIndex(pub usize);
 /// The actor's root entity.
 #[derive(Component, Debug, Clone, Copy)]
 pub struct Actor;
+
+/// Where an object starts.
+pub fn object_start(object: &ObjectSpec) -> Transform {
+    Transform::from_translation(Vec3::from(object.position)).with_rotation(Quat::from_array(object.rotation))
+}
+
+/// Where the actor starts.
+pub fn actor_start(actor: &ActorSpec) -> Transform {
+    Transform::from_translation(Vec3::from(actor.position_at(0.0))).with_rotation(Quat::from_array(actor.rotation))
+}
 
 /// A primitive of the actor, in the actor's frame (x faces the action, the contact point is the
 /// origin, everything else lies behind it).

@@ -5,7 +5,7 @@ use bevy::math::{Quat, Vec3};
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 
-use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts};
+use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start, object_start};
 use crate::spec::{ClipSpec, ShapeSpec};
 
 /// Entities of the physics world, indexed like the spec.
@@ -55,8 +55,7 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
                     Damping { linear_damping: 0.05, angular_damping: 0.4 },
                     Ccd::enabled(),
                     Velocity::zero(),
-                    Transform::from_translation(Vec3::from(object.position))
-                        .with_rotation(Quat::from_array(object.rotation)),
+                    object_start(object),
                 ))
                 .id()
         })
@@ -78,8 +77,7 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
             RigidBody::KinematicPositionBased,
             Collider::compound(parts),
             ActiveEvents::COLLISION_EVENTS,
-            Transform::from_translation(Vec3::from(spec.actor.position_at(0.0)))
-                .with_rotation(Quat::from_array(spec.actor.rotation)),
+            actor_start(&spec.actor),
         ))
         .id();
     PhysicsEntities { objects, actor }

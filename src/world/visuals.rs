@@ -1,10 +1,10 @@
 //! Meshes, materials and lights for a clip, spawned into the render app.
 
 use bevy::light::{CascadeShadowConfigBuilder, GlobalAmbientLight};
-use bevy::math::{Quat, Vec3};
+use bevy::math::Vec3;
 use bevy::prelude::*;
 
-use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts};
+use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start, object_start};
 use crate::spec::{ClipSpec, ShapeSpec};
 
 /// Entities of the rendered world, indexed like the spec.
@@ -57,14 +57,7 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
             let mesh = mesh(world, object_mesh(&object.shape));
             let material = material(world, object.color, object.roughness, object.metallic);
             world
-                .spawn((
-                    ClipEntity,
-                    ObjectIndex(index),
-                    Mesh3d(mesh),
-                    MeshMaterial3d(material),
-                    Transform::from_translation(Vec3::from(object.position))
-                        .with_rotation(Quat::from_array(object.rotation)),
-                ))
+                .spawn((ClipEntity, ObjectIndex(index), Mesh3d(mesh), MeshMaterial3d(material), object_start(object)))
                 .id()
         })
         .collect();
@@ -82,13 +75,7 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         })
         .collect();
     let actor = world
-        .spawn((
-            ClipEntity,
-            Actor,
-            Transform::from_translation(Vec3::from(spec.actor.position_at(0.0)))
-                .with_rotation(Quat::from_array(spec.actor.rotation)),
-            Visibility::default(),
-        ))
+        .spawn((ClipEntity, Actor, actor_start(&spec.actor), Visibility::default()))
         .with_children(|parent| {
             for (handle, transform) in parts {
                 parent.spawn((Mesh3d(handle), MeshMaterial3d(actor_material.clone()), transform));
