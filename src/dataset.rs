@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::capture::{CaptureError, Renderer};
+use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::{Content, ssv2_labels_json};
 use crate::output::{ClipLabel, ClipWriter, OutputError, RejectedAttempt};
 use crate::simulation::{Trajectory, simulate};
@@ -214,20 +214,8 @@ fn run_worker<P: FnMut(Progress)>(
                 created
             }
         };
-        let temp = writer.begin_clip(&spec.id)?;
-        let mut write_error = None;
-        let timing = renderer.render_clip(spec, &planned.trajectory, |frame, image| {
-            if write_error.is_none()
-                && let Err(error) = writer.write_frame(&temp, frame, image)
-            {
-                write_error = Some(error);
-            }
-        })?;
-        if let Some(error) = write_error {
-            return Err(error.into());
-        }
         let label = ClipLabel::new(spec, planned.verification.clone(), planned.rejected.clone());
-        writer.finish_clip(&temp, &spec.id, &label)?;
+        let timing = render_and_write(renderer, writer, &planned.trajectory, &label)?;
         let mut guard = shared.lock().expect("summary lock");
         let (summary, progress) = &mut *guard;
         summary.planning += planning;
@@ -240,6 +228,46 @@ fn run_worker<P: FnMut(Progress)>(
         class.attempts += u64::from(label.attempts);
         progress(Progress::Written { clip_index, label: &label });
     }
+}
+
+/// Renders a planned clip and queues its frames and label for writing.
+fn render_and_write(
+    renderer: &mut Renderer,
+    writer: &ClipWriter,
+    trajectory: &Trajectory,
+    label: &ClipLabel,
+) -> Result<RenderTiming, GenerateError> {
+    let spec = &label.spec;
+    let temp = writer.begin_clip(&spec.id)?;
+    let mut write_error = None;
+    let timing = renderer.render_clip(spec, trajectory, |frame, image| {
+        if write_error.is_none()
+            && let Err(error) = writer.write_frame(&temp, frame, image)
+        {
+            write_error = Some(error);
+        }
+    })?;
+    if let Some(error) = write_error {
+        return Err(error.into());
+    }
+    writer.finish_clip(&temp, &spec.id, label)?;
+    Ok(timing)
+}
+
+/// Renders clips again from their labels alone, without the content files: each label's
+/// recorded spec is simulated and rendered, and the clip is written under `out` with the same
+/// label. The frames come out byte-identical to the original clip's.
+pub fn rerender(labels: &[ClipLabel], out: &Path) -> Result<(), GenerateError> {
+    let writer = ClipWriter::new(out)?;
+    let mut renderer: Option<Renderer> = None;
+    for label in labels {
+        let video = label.spec.video;
+        let renderer = renderer.get_or_insert_with(|| Renderer::new(video.width, video.height));
+        let trajectory = simulate(&label.spec);
+        render_and_write(renderer, &writer, &trajectory, label)?;
+    }
+    writer.close()?;
+    Ok(())
 }
 
 /// The id (and directory name) of clip `clip_index`.

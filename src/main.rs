@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
 
 use synthact::bench::run_benchmark;
 use synthact::content::{Content, default_actions_dir, default_objects_file, default_scenes_dir};
-use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, generate};
+use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, generate, rerender};
+use synthact::output::ClipLabel;
 use synthact::spec::VideoSpec;
 
 #[derive(Parser)]
@@ -31,6 +32,18 @@ enum Command {
     List(ContentArgs),
     /// Measure end-to-end frames per second and per-clip overhead.
     Bench(BenchArgs),
+    /// Render clips again from their label.json files alone (no content files needed).
+    Rerender(RerenderArgs),
+}
+
+#[derive(Args)]
+struct RerenderArgs {
+    /// label.json files (or clip directories holding one).
+    #[arg(required = true)]
+    labels: Vec<PathBuf>,
+    /// Output directory; each clip is written under its id.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args, Clone)]
@@ -220,6 +233,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     args.out.display()
                 );
             }
+            Ok(())
+        }
+        Command::Rerender(args) => {
+            let labels = args
+                .labels
+                .iter()
+                .map(|path| {
+                    let path = if path.is_dir() { path.join("label.json") } else { path.clone() };
+                    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                    serde_json::from_slice::<ClipLabel>(&bytes)
+                        .with_context(|| format!("{} is not a synthact label.json", path.display()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            rerender(&labels, &args.out).with_context(|| format!("rendering into {}", args.out.display()))?;
+            println!("rendered {} clip(s) into {}", labels.len(), args.out.display());
             Ok(())
         }
         Command::Bench(args) => {

@@ -143,6 +143,16 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
         }
     }
 
+    // The label alone is enough to render the clip again, byte for byte.
+    let rerendered = dir.path().join("rerendered");
+    let output = synthact(&["rerender", reference.to_str().unwrap(), "--out", rerendered.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for file in &files {
+        let same = std::fs::read(reference.join(file)).unwrap()
+            == std::fs::read(rerendered.join("000005").join(file)).unwrap();
+        assert!(same, "{} differs when re-rendered from its label", file.display());
+    }
+
     // Two workers (each rasterizing on one thread) write the same bytes as one.
     assert_eq!(files_under(&parallel), files_under(&batch));
     for file in files_under(&batch) {
