@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::content::Content;
-use crate::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateError, GenerateOptions, generate};
+use crate::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateError, GenerateOptions, Shard, generate};
 use crate::spec::VideoSpec;
 
 /// Benchmark figures.
@@ -51,6 +51,7 @@ pub fn run_benchmark(
         video,
         max_attempts: DEFAULT_MAX_ATTEMPTS,
         workers,
+        shard: Shard::default(),
     };
     let summary = generate(content, &options, |_| {})?;
     let clips = summary.written.max(1) as f64;

@@ -9,14 +9,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::capture::{CaptureError, RenderTiming, Renderer};
-use crate::content::{Content, ssv2_labels_json};
-use crate::output::{ClipLabel, ClipWriter, OutputError, RejectedAttempt};
+use crate::content::Content;
+use crate::output::{ClipLabel, ClipWriter, OutputError, RejectedAttempt, SplitRule, collect_labels, write_manifests};
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
 use crate::verify::{Verification, verify};
@@ -36,6 +36,28 @@ pub struct GenerateOptions {
     pub max_attempts: u32,
     /// Clips rendered in parallel, each worker with its own renderer.
     pub workers: usize,
+    /// Render only this shard's clips.
+    pub shard: Shard,
+}
+
+/// Shard `index` of `count` owns the clip indices `i` with `i % count == index`, so any shard can
+/// be rendered alone, on any machine, and gives the same clips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Default for Shard {
+    fn default() -> Self {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl Shard {
+    pub fn owns(&self, clip_index: u64) -> bool {
+        clip_index % self.count == self.index
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,17 +170,16 @@ pub fn generate(
     let started = Instant::now();
     let writer = ClipWriter::new(&options.out)?;
     writer.remove_leftovers()?;
-    write_labels_file(&options.out)?;
-    let next_index = AtomicU64::new(options.start);
-    let end = options.start + options.clips;
+    let indices: Vec<u64> = (options.start..options.start + options.clips).filter(|i| options.shard.owns(*i)).collect();
+    let next = AtomicUsize::new(0);
     let shared = Mutex::new((Summary::default(), progress));
     let failed = AtomicBool::new(false);
-    let workers = options.workers.max(1).min(options.clips.max(1) as usize);
+    let workers = options.workers.max(1).min(indices.len().max(1));
     let results: Vec<Result<(), GenerateError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
-                    let result = run_worker(content, options, &writer, &next_index, end, &failed, &shared);
+                    let result = run_worker(content, options, &writer, &indices, &next, &failed, &shared);
                     if result.is_err() {
                         failed.store(true, Ordering::SeqCst);
                     }
@@ -172,6 +193,8 @@ pub fn generate(
         result?;
     }
     writer.close()?;
+    // Manifests cover every finished clip in the directory, earlier runs' included.
+    write_manifests(&options.out, &collect_labels(&options.out)?, SplitRule::default())?;
     let (mut summary, _) = shared.into_inner().expect("summary lock");
     summary.wall = started.elapsed();
     Ok(summary)
@@ -182,15 +205,15 @@ fn run_worker<P: FnMut(Progress)>(
     content: &Content,
     options: &GenerateOptions,
     writer: &ClipWriter,
-    next_index: &AtomicU64,
-    end: u64,
+    indices: &[u64],
+    next: &AtomicUsize,
     failed: &AtomicBool,
     shared: &Mutex<(Summary, P)>,
 ) -> Result<(), GenerateError> {
     let mut renderer: Option<Renderer> = None;
     loop {
-        let clip_index = next_index.fetch_add(1, Ordering::SeqCst);
-        if clip_index >= end || failed.load(Ordering::SeqCst) {
+        let Some(&clip_index) = indices.get(next.fetch_add(1, Ordering::SeqCst)) else { return Ok(()) };
+        if failed.load(Ordering::SeqCst) {
             return Ok(());
         }
         let id = clip_id(clip_index);
@@ -275,8 +298,51 @@ pub fn clip_id(clip_index: u64) -> String {
     format!("{clip_index:06}")
 }
 
-/// The dataset's labels file: SSv2's 174 classes, so models trained on our clips share its outputs.
-fn write_labels_file(out: &Path) -> Result<(), OutputError> {
-    let path = out.join("labels.json");
-    std::fs::write(&path, ssv2_labels_json()).map_err(|source| OutputError::Io { path, source })
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("clip {id} differs between {first} and {second}: were the shards made with different settings?")]
+    Conflict { id: String, first: PathBuf, second: PathBuf },
+    #[error("cannot copy {from} to {to}: {source}")]
+    Copy { from: PathBuf, to: PathBuf, source: std::io::Error },
+}
+
+/// Combines shard outputs into `out`: copies every finished clip (a clip already there must be
+/// identical) and writes the manifests for the whole. Shards are left as they are, so a merge
+/// can be run again after more shards finish.
+pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
+    let writer = ClipWriter::new(out)?;
+    writer.remove_leftovers()?;
+    let mut copied = 0;
+    for shard in shards {
+        for label in collect_labels(shard)? {
+            let from = shard.join(&label.id);
+            let to = writer.clip_dir(&label.id);
+            let label_bytes = |dir: &Path| std::fs::read(dir.join("label.json")).ok();
+            if writer.is_finished(&label.id) {
+                if label_bytes(&to) != label_bytes(&from) {
+                    return Err(MergeError::Conflict { id: label.id.clone(), first: to, second: from });
+                }
+                continue;
+            }
+            let temp = writer.begin_clip(&label.id)?;
+            let copy_error = |source| MergeError::Copy { from: from.clone(), to: temp.clone(), source };
+            for entry in std::fs::read_dir(&from).map_err(copy_error)? {
+                let file = entry.map_err(copy_error)?.path();
+                if let Some(name) = file.file_name() {
+                    std::fs::copy(&file, temp.join(name)).map_err(copy_error)?;
+                }
+            }
+            std::fs::rename(&temp, &to).map_err(|source| MergeError::Copy {
+                from: temp.clone(),
+                to: to.clone(),
+                source,
+            })?;
+            copied += 1;
+        }
+    }
+    writer.close()?;
+    write_manifests(out, &collect_labels(out)?, SplitRule::default())?;
+    Ok(copied)
 }

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use synthact::bench::run_benchmark;
 use synthact::content::{Content, default_actions_dir, default_objects_file, default_scenes_dir};
-use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, generate, rerender};
+use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, Shard, generate, merge, rerender};
 use synthact::output::ClipLabel;
 use synthact::spec::VideoSpec;
 
@@ -34,6 +34,18 @@ enum Command {
     Bench(BenchArgs),
     /// Render clips again from their label.json files alone (no content files needed).
     Rerender(RerenderArgs),
+    /// Combine shard output directories into one dataset and write its manifests.
+    Merge(MergeArgs),
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Shard output directories.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// The merged dataset directory.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -123,6 +135,10 @@ struct GenerateArgs {
     /// Clips rendered in parallel, each by its own renderer (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
+    /// Render only shard I of N (clip indices i with i % N == I). Without it, taken from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX/JOB_COMPLETIONS.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
@@ -203,6 +219,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 video,
                 max_attempts: args.max_attempts,
                 workers: resolve_workers(args.workers)?,
+                shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
             };
             let quiet = args.quiet;
             let summary = generate(&content, &options, |event| {
@@ -250,6 +267,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("rendered {} clip(s) into {}", labels.len(), args.out.display());
             Ok(())
         }
+        Command::Merge(args) => {
+            let copied =
+                merge(&args.shards, &args.out).with_context(|| format!("merging into {}", args.out.display()))?;
+            let total = synthact::output::collect_labels(&args.out)?.len();
+            println!("merged {copied} new clip(s); {} now holds {total} clip(s) and its manifests", args.out.display());
+            Ok(())
+        }
         Command::Bench(args) => {
             let video = args.video.video()?;
             let content = args.content.load()?;
@@ -283,6 +307,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The shard to render: `--shard I/N`, else the array index a cluster scheduler gives the task
+/// (Slurm job arrays, Kubernetes Indexed Jobs), else the whole dataset.
+fn resolve_shard(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Shard> {
+    let parse = |value: &str, what: &str| -> anyhow::Result<u64> {
+        value.trim().parse().with_context(|| format!("{what} must be a whole number, got {value:?}"))
+    };
+    let shard = if let Some(flag) = flag {
+        let (index, count) =
+            flag.split_once('/').with_context(|| format!("--shard takes I/N, such as 0/4, got {flag:?}"))?;
+        Shard { index: parse(index, "--shard's I")?, count: parse(count, "--shard's N")? }
+    } else if let (Some(id), Some(count)) = (env("SLURM_ARRAY_TASK_ID"), env("SLURM_ARRAY_TASK_COUNT")) {
+        let min = env("SLURM_ARRAY_TASK_MIN").map(|m| parse(&m, "SLURM_ARRAY_TASK_MIN")).transpose()?.unwrap_or(0);
+        let id = parse(&id, "SLURM_ARRAY_TASK_ID")?;
+        Shard {
+            index: id.checked_sub(min).context("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?,
+            count: parse(&count, "SLURM_ARRAY_TASK_COUNT")?,
+        }
+    } else if let Some(index) = env("JOB_COMPLETION_INDEX") {
+        let count = env("JOB_COMPLETIONS")
+            .context("JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not: set it to the Job's completions")?;
+        Shard { index: parse(&index, "JOB_COMPLETION_INDEX")?, count: parse(&count, "JOB_COMPLETIONS")? }
+    } else {
+        Shard::default()
+    };
+    if shard.count == 0 || shard.index >= shard.count {
+        bail!("shard {}/{} does not exist: the index must be below the count", shard.index, shard.count);
+    }
+    Ok(shard)
 }
 
 /// Mesa's window-system code complains on every start when `XDG_RUNTIME_DIR` is unset, as on a
@@ -326,5 +380,31 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn shard_comes_from_the_flag_then_slurm_then_kubernetes() {
+        let none = env_of(&[]);
+        assert_eq!(resolve_shard(None, &none).unwrap(), Shard { index: 0, count: 1 });
+        assert_eq!(resolve_shard(Some("2/5"), &none).unwrap(), Shard { index: 2, count: 5 });
+        let slurm =
+            env_of(&[("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_COUNT", "3"), ("SLURM_ARRAY_TASK_MIN", "2")]);
+        assert_eq!(resolve_shard(None, &slurm).unwrap(), Shard { index: 2, count: 3 });
+        assert_eq!(resolve_shard(Some("0/2"), &slurm).unwrap(), Shard { index: 0, count: 2 }, "the flag wins");
+        let k8s = env_of(&[("JOB_COMPLETION_INDEX", "1"), ("JOB_COMPLETIONS", "4")]);
+        assert_eq!(resolve_shard(None, &k8s).unwrap(), Shard { index: 1, count: 4 });
+        assert!(resolve_shard(None, &env_of(&[("JOB_COMPLETION_INDEX", "1")])).is_err());
+        assert!(resolve_shard(Some("3/3"), &none).is_err());
+        assert!(resolve_shard(Some("1-3"), &none).unwrap_err().to_string().contains("I/N"));
     }
 }

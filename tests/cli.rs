@@ -103,8 +103,9 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
     // The batch: six clip directories, each with 8 frames that show the scene and a true label.
     let mut clips: Vec<String> = std::fs::read_dir(&batch)
         .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| !name.ends_with(".json"))
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
         .collect();
     clips.sort();
     assert_eq!(clips, ["000000", "000001", "000002", "000003", "000004", "000005"], "no temporary leftovers");

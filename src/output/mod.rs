@@ -6,8 +6,10 @@
 //! written, so a reader (or a resumed run) never sees a half-written clip.
 
 mod label;
+mod manifests;
 
 pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
+pub use manifests::{DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_manifests};
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -100,7 +102,8 @@ impl ClipWriter {
         for entry in std::fs::read_dir(&self.out).map_err(io_error(&self.out))? {
             let path = entry.map_err(io_error(&self.out))?.path();
             if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(TEMP_PREFIX)) {
-                std::fs::remove_dir_all(&path).map_err(io_error(&path))?;
+                let removal = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                removal.map_err(io_error(&path))?;
                 removed += 1;
             }
         }

@@ -1,0 +1,192 @@
+//! Batch tier: manifests read back the way training code reads them, shards plus `merge` equal one
+//! run, and a run killed with SIGKILL resumes to the same bytes.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{files_under, stderr};
+
+/// The settings every run in this file shares (small, fast clips).
+const SMALL: [&str; 8] = ["--seed", "21", "--width", "48", "--height", "48", "--frames", "6"];
+
+fn generate(out: &Path, extra: &[&str], env: &[(&str, &str)]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["generate", "--quiet", "--out", out.to_str().unwrap()])
+        .args(SMALL)
+        .args(extra)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "generate {extra:?} failed:\n{}", stderr(&output));
+}
+
+fn assert_same_tree(expected: &Path, actual: &Path) {
+    let files = files_under(expected);
+    assert_eq!(files_under(actual), files, "{} and {} hold different files", expected.display(), actual.display());
+    for file in files {
+        let same = std::fs::read(expected.join(&file)).unwrap() == std::fs::read(actual.join(&file)).unwrap();
+        assert!(same, "{} differs between {} and {}", file.display(), expected.display(), actual.display());
+    }
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn manifests_are_read_the_way_training_code_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    generate(root, &["--clips", "12"], &[]);
+
+    // Every clip as its label.json tells it.
+    let mut clips = BTreeMap::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let label = read_json(&path.join("label.json"));
+            clips.insert(label["id"].as_str().unwrap().to_string(), label);
+        }
+    }
+    assert_eq!(clips.len(), 12);
+
+    // SSv2: labels.json maps the template without brackets to the index, as a string.
+    let classes = read_json(&root.join("labels.json"));
+    assert_eq!(classes.as_object().unwrap().len(), 174);
+    let class_of = |template: &str| classes[template.replace(['[', ']'], "")].as_str().unwrap().parse::<u64>().unwrap();
+    let mut seen = BTreeSet::new();
+    for split in ["train", "validation"] {
+        for entry in read_json(&root.join(format!("{split}.json"))).as_array().unwrap() {
+            let id = entry["id"].as_str().unwrap();
+            let clip = &clips[id];
+            assert_eq!(entry["label"], clip["label"]);
+            assert_eq!(entry["placeholders"], clip["placeholders"]);
+            assert_eq!(class_of(entry["template"].as_str().unwrap()), clip["class_index"].as_u64().unwrap());
+            assert!(seen.insert(id.to_string()), "{id} is in two splits");
+        }
+    }
+    for entry in read_json(&root.join("test.json")).as_array().unwrap() {
+        assert_eq!(entry.as_object().unwrap().len(), 1, "test entries hold ids only: {entry}");
+        assert!(seen.insert(entry["id"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(seen.len(), 12, "every clip is in exactly one split");
+
+    // MMAction2 raw frames: `dir total_frames label`, frames img_00001.jpg.. under dir.
+    let mut listed = 0;
+    for (list, split) in [("train", "train"), ("val", "validation"), ("test", "test")] {
+        let text = std::fs::read_to_string(root.join(format!("{list}_list_rawframes.txt"))).unwrap();
+        let split_ids: BTreeSet<String> = if split == "test" {
+            read_json(&root.join("test.json"))
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().into())
+                .collect()
+        } else {
+            read_json(&root.join(format!("{split}.json")))
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().into())
+                .collect()
+        };
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields.len(), 3, "{line:?}");
+            let (clip_dir, total, label) =
+                (fields[0], fields[1].parse::<u32>().unwrap(), fields[2].parse::<u64>().unwrap());
+            assert!(split_ids.contains(clip_dir), "{clip_dir} listed in the wrong split");
+            assert_eq!(label, clips[clip_dir]["class_index"].as_u64().unwrap());
+            assert_eq!(total, 6);
+            for frame in 1..=total {
+                assert!(root.join(clip_dir).join(format!("img_{frame:05}.jpg")).is_file());
+            }
+            listed += 1;
+        }
+    }
+    assert_eq!(listed, 12);
+
+    // PySlowFast's Ssv2 loader: the csv header, 5 space-separated fields, paths under the prefix,
+    // and its label files under their own names.
+    let slowfast_classes = read_json(&root.join("something-something-v2-labels.json"));
+    assert_eq!(slowfast_classes, classes);
+    for (csv, json) in
+        [("train.csv", "something-something-v2-train.json"), ("val.csv", "something-something-v2-validation.json")]
+    {
+        let text = std::fs::read_to_string(root.join(csv)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("original_vido_id video_id frame_id path labels"));
+        let mut frames: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for line in lines {
+            let row: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(row.len(), 5, "{line:?}");
+            assert_eq!(row[4], "\"\"");
+            assert!(root.join(row[3]).is_file(), "{} missing", row[3]);
+            let paths = frames.entry(row[0].to_string()).or_default();
+            assert_eq!(row[2].parse::<usize>().unwrap(), paths.len(), "frame ids count from 0");
+            paths.push(row[3].to_string());
+        }
+        let entries = read_json(&root.join(json));
+        let ids: BTreeSet<String> =
+            entries.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().into()).collect();
+        assert_eq!(ids, frames.keys().cloned().collect(), "{csv} and {json} list the same videos");
+        for entry in entries.as_array().unwrap() {
+            let template = entry["template"].as_str().unwrap().replace(['[', ']'], "");
+            assert!(slowfast_classes.get(&template).is_some(), "{template} not in the labels file");
+        }
+    }
+
+    let info = read_json(&root.join("dataset.json"));
+    assert_eq!(info["clips"], 12);
+    assert_eq!(info["dataset_seeds"], serde_json::json!([21]));
+    assert_eq!(info["clips_per_class"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum::<u64>(), 12);
+}
+
+#[test]
+fn shards_merged_and_killed_runs_equal_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    generate(&whole, &["--clips", "8"], &[]);
+
+    // Two shards, one from the flag and one from a Slurm array task's environment, then merge.
+    let (first, second, merged) = (dir.path().join("s0"), dir.path().join("s1"), dir.path().join("merged"));
+    generate(&first, &["--clips", "8", "--shard", "0/2"], &[]);
+    generate(&second, &["--clips", "8"], &[("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "2")]);
+    assert_eq!(files_under(&first).iter().filter(|f| f.ends_with("label.json")).count(), 4);
+    let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["merge", first.to_str().unwrap(), second.to_str().unwrap(), "--out", merged.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_same_tree(&whole, &merged);
+
+    // Kill a run with SIGKILL once it has finished a clip, run it again: the same dataset.
+    let resumed = dir.path().join("resumed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["generate", "--quiet", "--out", resumed.to_str().unwrap(), "--clips", "8"])
+        .args(SMALL)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !resumed.join("000000/label.json").exists() && !resumed.join("000001/label.json").exists() {
+        assert!(Instant::now() < deadline, "no clip finished in time");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let finished_before = files_under(&resumed).iter().filter(|f| f.ends_with("label.json")).count();
+    assert!(finished_before < 8, "the run was killed before it finished ({finished_before} clips)");
+    for entry in std::fs::read_dir(&resumed).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if path.is_dir() && !name.starts_with('.') {
+            assert!(path.join("label.json").is_file(), "a half-written clip {name} is in its final place");
+        }
+    }
+    generate(&resumed, &["--clips", "8"], &[]);
+    assert_same_tree(&whole, &resumed);
+}
