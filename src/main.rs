@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use synthact::bench::run_benchmark;
 use synthact::content::{Content, default_actions_dir, default_objects_file, default_scenes_dir};
-use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, Shard, generate, merge, rerender};
+use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, Shard, Summary, generate, merge, rerender};
 use synthact::output::ClipLabel;
 use synthact::spec::VideoSpec;
 
@@ -142,6 +142,9 @@ struct GenerateArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
+    /// Report progress as JSON lines (one per clip, then a summary), for cluster logs.
+    #[arg(long, conflicts_with = "quiet")]
+    json: bool,
     #[command(flatten)]
     content: ContentArgs,
     #[command(flatten)]
@@ -221,35 +224,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 workers: resolve_workers(args.workers)?,
                 shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
             };
-            let quiet = args.quiet;
-            let summary = generate(&content, &options, |event| {
-                if quiet {
-                    return;
-                }
-                match event {
-                    Progress::Skipped { clip_index } => println!("{clip_index:06} already done, skipped"),
-                    Progress::Written { label, .. } => println!(
-                        "{} {} [{}] ({} attempt{})",
-                        label.id,
-                        label.label,
-                        label.scene,
-                        label.attempts,
-                        if label.attempts == 1 { "" } else { "s" }
-                    ),
-                }
-            })
-            .with_context(|| format!("generating into {}", args.out.display()))?;
-            if !quiet {
-                println!(
-                    "wrote {} clip(s), skipped {}, {} frames in {:.1} s ({:.1} frames/s) into {}",
-                    summary.written,
-                    summary.skipped,
-                    summary.frames,
-                    summary.wall.as_secs_f64(),
-                    summary.frames_per_second(),
-                    args.out.display()
-                );
-            }
+            let mode = if args.quiet {
+                ReportMode::Quiet
+            } else if args.json {
+                ReportMode::JsonLines
+            } else if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                ReportMode::Bar
+            } else {
+                ReportMode::Lines
+            };
+            let total = (options.start..options.start + options.clips).filter(|i| options.shard.owns(*i)).count();
+            let mut reporter = Reporter::new(mode, total as u64);
+            let summary = generate(&content, &options, |event| reporter.clip(event))
+                .with_context(|| format!("generating into {}", args.out.display()))?;
+            reporter.finish(&summary, &args.out);
             Ok(())
         }
         Command::Rerender(args) => {
@@ -305,6 +293,120 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             Ok(())
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReportMode {
+    /// A progress bar (stdout is a terminal).
+    Bar,
+    /// One line per clip (stdout is a file or a pipe).
+    Lines,
+    JsonLines,
+    Quiet,
+}
+
+/// Shows a run's progress and its summary, as the mode asks.
+struct Reporter {
+    mode: ReportMode,
+    bar: Option<indicatif::ProgressBar>,
+    rejected: u64,
+}
+
+impl Reporter {
+    fn new(mode: ReportMode, total: u64) -> Reporter {
+        let bar = (mode == ReportMode::Bar).then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            let style =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} clips  {per_sec}  ETA {eta}  {msg}")
+                    .expect("a valid progress template");
+            bar.set_style(style);
+            bar
+        });
+        Reporter { mode, bar, rejected: 0 }
+    }
+
+    fn clip(&mut self, event: Progress) {
+        let (clip_index, label) = match event {
+            Progress::Skipped { clip_index } => (clip_index, None),
+            Progress::Written { clip_index, label } => (clip_index, Some(label)),
+        };
+        if let Some(label) = label {
+            self.rejected += u64::from(label.attempts - 1);
+        }
+        match (self.mode, label) {
+            (ReportMode::Quiet, _) => {}
+            (ReportMode::Bar, _) => {
+                let bar = self.bar.as_ref().expect("bar mode has a bar");
+                bar.set_message(format!("{} rejected attempts", self.rejected));
+                bar.inc(1);
+            }
+            (ReportMode::Lines, None) => println!("{clip_index:06} already done, skipped"),
+            (ReportMode::Lines, Some(label)) => println!(
+                "{} {} [{}] ({} attempt{})",
+                label.id,
+                label.label,
+                label.scene,
+                label.attempts,
+                if label.attempts == 1 { "" } else { "s" }
+            ),
+            (ReportMode::JsonLines, None) => {
+                println!("{}", serde_json::json!({"event": "skipped", "clip_index": clip_index}))
+            }
+            (ReportMode::JsonLines, Some(label)) => println!(
+                "{}",
+                serde_json::json!({
+                    "event": "clip", "clip_index": clip_index, "id": label.id, "label": label.label,
+                    "class_index": label.class_index, "scene": label.scene, "attempts": label.attempts,
+                })
+            ),
+        }
+    }
+
+    fn finish(self, summary: &Summary, out: &std::path::Path) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        let per_class: Vec<serde_json::Value> = summary
+            .per_action
+            .iter()
+            .map(|(action, class)| {
+                serde_json::json!({
+                    "action": action, "clips": class.clips, "attempts": class.attempts,
+                    "acceptance_rate": class.clips as f64 / class.attempts.max(1) as f64,
+                })
+            })
+            .collect();
+        match self.mode {
+            ReportMode::Quiet => {}
+            ReportMode::JsonLines => println!(
+                "{}",
+                serde_json::json!({
+                    "event": "summary", "written": summary.written, "skipped": summary.skipped,
+                    "frames": summary.frames, "seconds": summary.wall.as_secs_f64(),
+                    "frames_per_second": summary.frames_per_second(), "per_action": per_class,
+                })
+            ),
+            ReportMode::Bar | ReportMode::Lines => {
+                println!(
+                    "wrote {} clip(s), skipped {}, {} frames in {:.1} s ({:.1} frames/s) into {}",
+                    summary.written,
+                    summary.skipped,
+                    summary.frames,
+                    summary.wall.as_secs_f64(),
+                    summary.frames_per_second(),
+                    out.display()
+                );
+                for (action, class) in &summary.per_action {
+                    println!(
+                        "  {action:<24} {:>5} clips  {:>5} attempts  {:>5.1}% accepted",
+                        class.clips,
+                        class.attempts,
+                        100.0 * class.clips as f64 / class.attempts.max(1) as f64
+                    );
+                }
+            }
         }
     }
 }

@@ -190,3 +190,25 @@ fn shards_merged_and_killed_runs_equal_one_run() {
     generate(&resumed, &["--clips", "8"], &[]);
     assert_same_tree(&whole, &resumed);
 }
+
+#[test]
+fn json_lines_mode_reports_every_clip_then_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["generate", "--json", "--out", dir.path().to_str().unwrap(), "--clips", "4"])
+        .args(SMALL)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let events: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(events.len(), 5, "{events:?}");
+    let ids: BTreeSet<&str> = events[..4].iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, BTreeSet::from(["000000", "000001", "000002", "000003"]));
+    let summary = &events[4];
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["written"], 4);
+    let per_action = summary["per_action"].as_array().unwrap();
+    assert_eq!(per_action.iter().map(|a| a["clips"].as_u64().unwrap()).sum::<u64>(), 4);
+    assert!(per_action.iter().all(|a| a["acceptance_rate"].as_f64().unwrap() > 0.0));
+}
