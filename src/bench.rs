@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::content::Content;
 use crate::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateError, GenerateOptions, Shard, generate};
+use crate::output::SplitRule;
 use crate::spec::VideoSpec;
 
 /// Benchmark figures.
@@ -52,6 +53,7 @@ pub fn run_benchmark(
         max_attempts: DEFAULT_MAX_ATTEMPTS,
         workers,
         shard: Shard::default(),
+        split_rule: SplitRule::default(),
     };
     let summary = generate(content, &options, |_| {})?;
     let clips = summary.written.max(1) as f64;

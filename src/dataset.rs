@@ -12,11 +12,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
-use crate::output::{ClipLabel, ClipWriter, OutputError, RejectedAttempt, SplitRule, collect_labels, write_manifests};
+use crate::output::{
+    ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, collect_labels, write_manifests,
+};
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
 use crate::verify::{Verification, verify};
@@ -38,6 +40,65 @@ pub struct GenerateOptions {
     pub workers: usize,
     /// Render only this shard's clips.
     pub shard: Shard,
+    pub split_rule: SplitRule,
+}
+
+/// What makes a dataset what it is, written to `recipe.json`: everything but how it was run
+/// (which clip indices, workers, shard). A run into a directory made from another recipe is
+/// refused, so resuming or extending a dataset can never mix two datasets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub generator: GeneratorInfo,
+    pub seed: u64,
+    pub video: VideoSpec,
+    pub max_attempts: u32,
+    pub split_rule: SplitRule,
+    /// Scene and action names in the order clips cycle through them, and the files' hashes.
+    pub scenes: Vec<(String, String)>,
+    pub actions: Vec<(String, String)>,
+    pub objects_hash: String,
+}
+
+impl Recipe {
+    pub fn new(content: &Content, options: &GenerateOptions) -> Recipe {
+        Recipe {
+            generator: GeneratorInfo::default(),
+            seed: options.seed,
+            video: options.video,
+            max_attempts: options.max_attempts,
+            split_rule: options.split_rule,
+            scenes: content.scenes.iter().map(|s| (s.def.name.clone(), s.hash.clone())).collect(),
+            actions: content.actions.iter().map(|a| (a.def.name.clone(), a.hash.clone())).collect(),
+            objects_hash: content.objects.hash.clone(),
+        }
+    }
+
+    fn path(out: &Path) -> PathBuf {
+        out.join("recipe.json")
+    }
+
+    /// The recipe of an existing dataset directory, if it has one.
+    pub fn read(out: &Path) -> Result<Option<Recipe>, OutputError> {
+        if !out.is_dir() {
+            return Ok(None);
+        }
+        let path = Recipe::path(out);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|error| OutputError::Read {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(OutputError::Read { path, source }),
+        }
+    }
+
+    fn write(&self, out: &Path) -> Result<(), OutputError> {
+        let path = Recipe::path(out);
+        let mut bytes = serde_json::to_vec_pretty(self).expect("recipes serialize");
+        bytes.push(b'\n');
+        std::fs::write(&path, bytes).map_err(|source| OutputError::Io { path, source })
+    }
 }
 
 /// Shard `index` of `count` owns the clip indices `i` with `i % count == index`, so any shard can
@@ -72,6 +133,11 @@ pub enum GenerateError {
     Capture(#[from] CaptureError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(
+        "{0} holds a dataset made with other settings or content (see its recipe.json); \
+         use another --out, or the same settings to resume it"
+    )]
+    OtherRecipe(PathBuf),
 }
 
 /// A clip that passed verification, ready to render.
@@ -168,8 +234,15 @@ pub fn generate(
     progress: impl FnMut(Progress) + Send,
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
+    let recipe = Recipe::new(content, options);
+    if let Some(existing) = Recipe::read(&options.out)?
+        && existing != recipe
+    {
+        return Err(GenerateError::OtherRecipe(options.out.clone()));
+    }
     let writer = ClipWriter::new(&options.out)?;
     writer.remove_leftovers()?;
+    recipe.write(&options.out)?;
     let indices: Vec<u64> = (options.start..options.start + options.clips).filter(|i| options.shard.owns(*i)).collect();
     let next = AtomicUsize::new(0);
     let shared = Mutex::new((Summary::default(), progress));
@@ -194,7 +267,7 @@ pub fn generate(
     }
     writer.close()?;
     // Manifests cover every finished clip in the directory, earlier runs' included.
-    write_manifests(&options.out, &collect_labels(&options.out)?, SplitRule::default())?;
+    write_manifests(&options.out, &collect_labels(&options.out)?, options.split_rule)?;
     let (mut summary, _) = shared.into_inner().expect("summary lock");
     summary.wall = started.elapsed();
     Ok(summary)
@@ -304,6 +377,8 @@ pub enum MergeError {
     Output(#[from] OutputError),
     #[error("clip {id} differs between {first} and {second}: were the shards made with different settings?")]
     Conflict { id: String, first: PathBuf, second: PathBuf },
+    #[error("{0} and {1} were made from different recipes (recipe.json): they are not shards of one dataset")]
+    RecipeMismatch(PathBuf, PathBuf),
     #[error("cannot copy {from} to {to}: {source}")]
     Copy { from: PathBuf, to: PathBuf, source: std::io::Error },
 }
@@ -312,8 +387,24 @@ pub enum MergeError {
 /// identical) and writes the manifests for the whole. Shards are left as they are, so a merge
 /// can be run again after more shards finish.
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
+    // All shards share one recipe, which the merged dataset keeps.
+    let mut recipe: Option<(Recipe, &PathBuf)> = None;
+    for shard in shards {
+        if let Some(found) = Recipe::read(shard)? {
+            match &recipe {
+                Some((first, first_path)) if *first != found => {
+                    return Err(MergeError::RecipeMismatch((*first_path).clone(), shard.clone()));
+                }
+                Some(_) => {}
+                None => recipe = Some((found, shard)),
+            }
+        }
+    }
     let writer = ClipWriter::new(out)?;
     writer.remove_leftovers()?;
+    if let Some((recipe, _)) = &recipe {
+        recipe.write(out)?;
+    }
     let mut copied = 0;
     for shard in shards {
         for label in collect_labels(shard)? {
@@ -343,6 +434,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
         }
     }
     writer.close()?;
-    write_manifests(out, &collect_labels(out)?, SplitRule::default())?;
+    let rule = recipe.map(|(r, _)| r.split_rule).unwrap_or_default();
+    write_manifests(out, &collect_labels(out)?, rule)?;
     Ok(copied)
 }

@@ -10,9 +10,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use synthact::bench::run_benchmark;
-use synthact::content::{Content, default_actions_dir, default_objects_file, default_scenes_dir};
+use synthact::content::{
+    Content, DatasetConfigDef, default_actions_dir, default_objects_file, default_scenes_dir, load_dataset_config,
+};
 use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, Shard, Summary, generate, merge, rerender};
-use synthact::output::ClipLabel;
+use synthact::output::{ClipLabel, SplitRule};
 use synthact::spec::VideoSpec;
 
 #[derive(Parser)]
@@ -77,33 +79,38 @@ impl ContentArgs {
     }
 }
 
+/// Video settings; each overrides the dataset configuration, which overrides the defaults
+/// (224x224, 12 fps, 36 frames, 10 physics steps per frame).
 #[derive(Args, Clone)]
 struct VideoArgs {
-    /// Frame width in pixels.
-    #[arg(long, default_value_t = 224)]
-    width: u32,
-    /// Frame height in pixels.
-    #[arg(long, default_value_t = 224)]
-    height: u32,
-    /// Frames per second.
-    #[arg(long, default_value_t = 12)]
-    fps: u32,
-    /// Frames per clip (36 at 12 fps is 3 seconds).
-    #[arg(long, default_value_t = 36)]
-    frames: u32,
-    /// Fixed physics steps per video frame.
-    #[arg(long, default_value_t = 10)]
-    physics_steps_per_frame: u32,
+    /// Frame width in pixels [default: 224].
+    #[arg(long)]
+    width: Option<u32>,
+    /// Frame height in pixels [default: 224].
+    #[arg(long)]
+    height: Option<u32>,
+    /// Frames per second [default: 12].
+    #[arg(long)]
+    fps: Option<u32>,
+    /// Frames per clip [default: 36, or the configuration's duration_s times fps].
+    #[arg(long)]
+    frames: Option<u32>,
+    /// Fixed physics steps per video frame [default: 10].
+    #[arg(long)]
+    physics_steps_per_frame: Option<u32>,
 }
 
 impl VideoArgs {
-    fn video(&self) -> anyhow::Result<VideoSpec> {
+    fn video(&self, config: &DatasetConfigDef) -> anyhow::Result<VideoSpec> {
+        let defaults = VideoSpec::default();
+        let fps = self.fps.or(config.fps).unwrap_or(defaults.fps);
+        let from_duration = config.duration_s.map(|seconds| (seconds * fps as f32).round() as u32);
         let video = VideoSpec {
-            width: self.width,
-            height: self.height,
-            fps: self.fps,
-            frames: self.frames,
-            physics_steps_per_frame: self.physics_steps_per_frame,
+            width: self.width.or(config.width).unwrap_or(defaults.width),
+            height: self.height.or(config.height).unwrap_or(defaults.height),
+            fps,
+            frames: self.frames.or(from_duration).unwrap_or(defaults.frames),
+            physics_steps_per_frame: self.physics_steps_per_frame.unwrap_or(defaults.physics_steps_per_frame),
         };
         if !(16..=4096).contains(&video.width) || !(16..=4096).contains(&video.height) {
             bail!("--width and --height must be between 16 and 4096 pixels (got {}x{})", video.width, video.height);
@@ -120,18 +127,27 @@ struct GenerateArgs {
     /// Output directory; finished clips already there are kept and skipped.
     #[arg(long)]
     out: PathBuf,
-    /// Number of clips.
-    #[arg(long, default_value_t = 12)]
-    clips: u64,
-    /// Dataset seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// A dataset configuration (RON, see datasets/); the flags below override its fields.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Number of clips [default: the configuration's clips_per_class times the actions, else 12].
+    #[arg(long)]
+    clips: Option<u64>,
+    /// Dataset seed [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Index of the first clip (render clips start .. start+clips).
     #[arg(long, default_value_t = 0)]
     start: u64,
-    /// Sampling attempts per clip before giving up.
-    #[arg(long, default_value_t = DEFAULT_MAX_ATTEMPTS)]
-    max_attempts: u32,
+    /// Sampling attempts per clip before giving up [default: 20].
+    #[arg(long)]
+    max_attempts: Option<u32>,
+    /// Only these scenes (comma-separated names) [default: the configuration's, else all].
+    #[arg(long, value_delimiter = ',')]
+    scenes: Vec<String>,
+    /// Only these actions (comma-separated names) [default: the configuration's, else all].
+    #[arg(long, value_delimiter = ',')]
+    actions: Vec<String>,
     /// Clips rendered in parallel, each by its own renderer (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -209,20 +225,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Generate(args) => {
-            let video = args.video.video()?;
-            if args.clips == 0 {
+            let mut content = args.content.load()?;
+            let config = match &args.config {
+                Some(path) => load_dataset_config(path, &content)?.def,
+                None => DatasetConfigDef::default(),
+            };
+            let video = args.video.video(&config)?;
+            let pick = |flag: &Vec<String>, configured: &Vec<String>| {
+                if flag.is_empty() { configured.clone() } else { flag.clone() }
+            };
+            content
+                .select(&pick(&args.scenes, &config.scenes), &pick(&args.actions, &config.actions))
+                .map_err(anyhow::Error::msg)?;
+            let clips = args
+                .clips
+                .or(config.clips_per_class.map(|per_class| per_class * content.actions.len() as u64))
+                .unwrap_or(12);
+            if clips == 0 {
                 bail!("--clips must be at least 1");
             }
-            let content = args.content.load()?;
+            let split_rule = SplitRule {
+                train_percent: config.train_percent.unwrap_or(SplitRule::default().train_percent),
+                validation_percent: config.validation_percent.unwrap_or(SplitRule::default().validation_percent),
+            };
             let options = GenerateOptions {
                 out: args.out.clone(),
-                seed: args.seed,
+                seed: args.seed.or(config.seed).unwrap_or(0),
                 start: args.start,
-                clips: args.clips,
+                clips,
                 video,
-                max_attempts: args.max_attempts,
+                max_attempts: args.max_attempts.or(config.max_attempts).unwrap_or(DEFAULT_MAX_ATTEMPTS),
                 workers: resolve_workers(args.workers)?,
                 shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
+                split_rule,
             };
             let mode = if args.quiet {
                 ReportMode::Quiet
@@ -263,7 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => {
-            let video = args.video.video()?;
+            let video = args.video.video(&DatasetConfigDef::default())?;
             let content = args.content.load()?;
             let temp;
             let out = match &args.out {

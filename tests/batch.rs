@@ -212,3 +212,99 @@ fn json_lines_mode_reports_every_clip_then_a_summary() {
     assert_eq!(per_action.iter().map(|a| a["clips"].as_u64().unwrap()).sum::<u64>(), 4);
     assert!(per_action.iter().all(|a| a["acceptance_rate"].as_f64().unwrap() > 0.0));
 }
+
+fn synthact_in(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_synthact")).args(args).output().unwrap()
+}
+
+#[test]
+fn a_dataset_configuration_drives_generate_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("small.ron");
+    std::fs::write(
+        &config,
+        "DatasetConfigDef(seed: 4, clips_per_class: 2, actions: [\"push_left_to_right\"],\n\
+         width: 40, height: 32, fps: 6, duration_s: 1.0, train_percent: 50, validation_percent: 50)\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output =
+        synthact_in(&["generate", "--quiet", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let labels: Vec<serde_json::Value> =
+        ["000000", "000001"].iter().map(|id| read_json(&out.join(id).join("label.json"))).collect();
+    for label in &labels {
+        assert_eq!(label["action"], "push_left_to_right");
+        assert_eq!((label["width"].as_u64(), label["height"].as_u64()), (Some(40), Some(32)));
+        assert_eq!((label["fps"].as_u64(), label["frames"].as_u64()), (Some(6), Some(6)));
+        assert_eq!(label["dataset_seed"], 4);
+    }
+    assert!(!out.join("000002").exists(), "2 clips per class, 1 class");
+    assert_eq!(read_json(&out.join("test.json")), serde_json::json!([]), "no test split at 50/50");
+
+    // A flag overrides the configuration; the same recipe resumes and extends the dataset.
+    let output = synthact_in(&[
+        "generate",
+        "--quiet",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--clips",
+        "3",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(out.join("000002/label.json").is_file());
+    // Another recipe (here another seed) is refused rather than mixed into the dataset.
+    let output = synthact_in(&[
+        "generate",
+        "--quiet",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "5",
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("recipe.json"), "{}", stderr(&output));
+}
+
+#[test]
+fn bad_configurations_fail_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let cases = [
+        (
+            "DatasetConfigDef(\n    actions: [\"push_left_to_rigth\"],\n)\n",
+            "2:",
+            "actions[0]",
+            "unknown action `push_left_to_rigth`",
+        ),
+        ("DatasetConfigDef(\n    clips_per_class: 0,\n)\n", "2:", "clips_per_class", "greater than zero"),
+        ("DatasetConfigDef(\n    sed: 3,\n)\n", "2:", "sed", "unknown field `sed`"),
+    ];
+    for (text, line, field, message) in cases {
+        let config = dir.path().join("bad.ron");
+        std::fs::write(&config, text).unwrap();
+        let output = synthact_in(&["generate", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(!output.status.success(), "{text}");
+        let error = stderr(&output);
+        assert!(error.contains(&format!("bad.ron:{line}")), "no position in: {error}");
+        assert!(error.contains(&format!("field `{field}`")), "no field in: {error}");
+        assert!(error.contains(message), "{error}");
+        assert!(!out.exists(), "{text} wrote to --out");
+    }
+    let output = synthact_in(&["generate", "--out", out.to_str().unwrap(), "--clips", "0"]);
+    assert!(!output.status.success() && stderr(&output).contains("--clips must be at least 1"));
+    let output = synthact_in(&["generate", "--out", out.to_str().unwrap(), "--actions", "juggling"]);
+    assert!(!output.status.success() && stderr(&output).contains("unknown action `juggling`"), "{}", stderr(&output));
+    assert!(!out.exists());
+    // An output directory that cannot be created: its parent is a file.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let inside = file.join("out");
+    let output = synthact_in(&["generate", "--out", inside.to_str().unwrap(), "--clips", "1"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains(&format!("cannot write {}", inside.display())), "{}", stderr(&output));
+}

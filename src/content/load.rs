@@ -146,7 +146,9 @@ pub(crate) fn parse_file<T: DeserializeOwned>(path: &Path, problems: &mut Vec<Pr
             return None;
         }
     };
-    match ron::Options::default().from_str::<T>(&source) {
+    // `implicit_some` lets optional fields be written as plain values (`seed: 3`, not `seed: Some(3)`).
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    match options.from_str::<T>(&source) {
         Ok(def) => Some(Loaded {
             def,
             path: path.to_path_buf(),

@@ -5,12 +5,14 @@
 //! reports every problem at once, each with file, line, column and field, so an author can fix a
 //! whole file in one go. Nothing downstream reads RON itself.
 
+mod dataset;
 mod defs;
 mod load;
 mod locate;
 mod ssv2;
 mod validate;
 
+pub use dataset::{DatasetConfigDef, load_dataset_config};
 pub use defs::*;
 pub use load::{Content, ContentError, Loaded, Problem};
 pub use locate::{LineCol, SourceMap};

@@ -101,7 +101,7 @@ pub struct DatasetInfo {
 pub fn collect_labels(out: &Path) -> Result<Vec<ClipLabel>, OutputError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| OutputError::Io { path, source }
+        move |source| OutputError::Read { path, source }
     };
     let mut labels = Vec::new();
     for entry in std::fs::read_dir(out).map_err(io(out))? {
@@ -112,7 +112,7 @@ pub fn collect_labels(out: &Path) -> Result<Vec<ClipLabel>, OutputError> {
             continue;
         }
         let bytes = std::fs::read(&label_path).map_err(io(&label_path))?;
-        let label: ClipLabel = serde_json::from_slice(&bytes).map_err(|error| OutputError::Io {
+        let label: ClipLabel = serde_json::from_slice(&bytes).map_err(|error| OutputError::Read {
             path: label_path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
         })?;

@@ -35,6 +35,8 @@ pub const TEMP_PREFIX: &str = ".tmp-";
 pub enum OutputError {
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot encode {path}: {source}")]
     Encode { path: PathBuf, source: image::ImageError },
     #[error("the frame writer thread stopped unexpectedly")]
