@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::content::Content;
 use crate::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateError, GenerateOptions, Shard, generate};
-use crate::output::SplitRule;
+use crate::output::{SplitRule, VideoOutput};
 use crate::spec::VideoSpec;
 
 /// Benchmark figures.
@@ -54,6 +54,7 @@ pub fn run_benchmark(
         workers,
         shard: Shard::default(),
         split_rule: SplitRule::default(),
+        video_output: VideoOutput::frames_only(),
     };
     let summary = generate(content, &options, |_| {})?;
     let clips = summary.written.max(1) as f64;

@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
-    ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, collect_labels, write_manifests,
+    ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, check_encoders,
+    collect_labels, write_manifests,
 };
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
@@ -41,6 +42,8 @@ pub struct GenerateOptions {
     /// Render only this shard's clips.
     pub shard: Shard,
     pub split_rule: SplitRule,
+    /// Video files per clip, and whether the frames stay.
+    pub video_output: VideoOutput,
 }
 
 /// What makes a dataset what it is, written to `recipe.json`: everything but how it was run
@@ -53,6 +56,7 @@ pub struct Recipe {
     pub video: VideoSpec,
     pub max_attempts: u32,
     pub split_rule: SplitRule,
+    pub video_output: VideoOutput,
     /// Scene and action names in the order clips cycle through them, and the files' hashes.
     pub scenes: Vec<(String, String)>,
     pub actions: Vec<(String, String)>,
@@ -67,6 +71,7 @@ impl Recipe {
             video: options.video,
             max_attempts: options.max_attempts,
             split_rule: options.split_rule,
+            video_output: options.video_output.clone(),
             scenes: content.scenes.iter().map(|s| (s.def.name.clone(), s.hash.clone())).collect(),
             actions: content.actions.iter().map(|a| (a.def.name.clone(), a.hash.clone())).collect(),
             objects_hash: content.objects.hash.clone(),
@@ -234,13 +239,15 @@ pub fn generate(
     progress: impl FnMut(Progress) + Send,
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
+    // A missing encoder is reported before anything is rendered or written.
+    check_encoders(&options.video_output.formats)?;
     let recipe = Recipe::new(content, options);
     if let Some(existing) = Recipe::read(&options.out)?
         && existing != recipe
     {
         return Err(GenerateError::OtherRecipe(options.out.clone()));
     }
-    let writer = ClipWriter::new(&options.out)?;
+    let writer = ClipWriter::new(&options.out, options.video_output.clone())?;
     writer.remove_leftovers()?;
     recipe.write(&options.out)?;
     let indices: Vec<u64> = (options.start..options.start + options.clips).filter(|i| options.shard.owns(*i)).collect();
@@ -310,7 +317,7 @@ fn run_worker<P: FnMut(Progress)>(
                 created
             }
         };
-        let label = ClipLabel::new(spec, planned.verification.clone(), planned.rejected.clone());
+        let label = ClipLabel::new(spec, planned.verification.clone(), planned.rejected.clone(), &options.video_output);
         let timing = render_and_write(renderer, writer, &planned.trajectory, &label)?;
         let mut guard = shared.lock().expect("summary lock");
         let (summary, progress) = &mut *guard;
@@ -354,15 +361,17 @@ fn render_and_write(
 /// recorded spec is simulated and rendered, and the clip is written under `out` with the same
 /// label. The frames come out byte-identical to the original clip's.
 pub fn rerender(labels: &[ClipLabel], out: &Path) -> Result<(), GenerateError> {
-    let writer = ClipWriter::new(out)?;
     let mut renderer: Option<Renderer> = None;
     for label in labels {
+        let video_output = label.video_output();
+        check_encoders(&video_output.formats)?;
+        let writer = ClipWriter::new(out, video_output)?;
         let video = label.spec.video;
         let renderer = renderer.get_or_insert_with(|| Renderer::new(video.width, video.height));
         let trajectory = simulate(&label.spec);
         render_and_write(renderer, &writer, &trajectory, label)?;
+        writer.close()?;
     }
-    writer.close()?;
     Ok(())
 }
 
@@ -400,7 +409,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
             }
         }
     }
-    let writer = ClipWriter::new(out)?;
+    let writer = ClipWriter::new(out, VideoOutput::frames_only())?;
     writer.remove_leftovers()?;
     if let Some((recipe, _)) = &recipe {
         recipe.write(out)?;

@@ -14,7 +14,7 @@ use synthact::content::{
     Content, DatasetConfigDef, default_actions_dir, default_objects_file, default_scenes_dir, load_dataset_config,
 };
 use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, Shard, Summary, generate, merge, rerender};
-use synthact::output::{ClipLabel, SplitRule};
+use synthact::output::{ClipLabel, SplitRule, VideoFormat, VideoOutput};
 use synthact::spec::VideoSpec;
 
 #[derive(Parser)]
@@ -148,6 +148,13 @@ struct GenerateArgs {
     /// Only these actions (comma-separated names) [default: the configuration's, else all].
     #[arg(long, value_delimiter = ',')]
     actions: Vec<String>,
+    /// Also write video files per clip: mp4 (H.264), webm (VP9), or both, comma-separated.
+    /// Needs ffmpeg.
+    #[arg(long = "video", value_delimiter = ',')]
+    video_formats: Vec<String>,
+    /// With --video: delete the JPEG frames once the videos are written.
+    #[arg(long)]
+    no_frames: bool,
     /// Clips rendered in parallel, each by its own renderer (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -258,6 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 workers: resolve_workers(args.workers)?,
                 shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
                 split_rule,
+                video_output: video_output(&args.video_formats, &config.videos, args.no_frames, config.keep_frames)?,
             };
             let mode = if args.quiet {
                 ReportMode::Quiet
@@ -444,6 +452,27 @@ impl Reporter {
             }
         }
     }
+}
+
+/// Which videos to write: the flag's formats, else the configuration's.
+fn video_output(
+    flag: &[String],
+    configured: &[String],
+    no_frames: bool,
+    keep_frames: Option<bool>,
+) -> anyhow::Result<VideoOutput> {
+    let names = if flag.is_empty() { configured } else { flag };
+    let mut formats = names
+        .iter()
+        .map(|name| VideoFormat::parse(name).with_context(|| format!("unknown video format {name:?}; use mp4 or webm")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    formats.sort();
+    formats.dedup();
+    let keep_frames = !no_frames && keep_frames.unwrap_or(true);
+    if !keep_frames && formats.is_empty() {
+        bail!("--no-frames needs --video: a clip must keep its frames or have a video");
+    }
+    Ok(VideoOutput { formats, keep_frames })
 }
 
 /// The shard to render: `--shard I/N`, else the array index a cluster scheduler gives the task

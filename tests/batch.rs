@@ -308,3 +308,52 @@ fn bad_configurations_fail_before_anything_is_written() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains(&format!("cannot write {}", inside.display())), "{}", stderr(&output));
 }
+
+#[test]
+fn videos_are_real_files_ffmpeg_reads_back_and_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    for out in [&first, &second] {
+        generate(out, &["--clips", "2", "--video", "mp4,webm", "--no-frames"], &[]);
+    }
+    assert_same_tree(&first, &second);
+    for id in ["000000", "000001"] {
+        let clip = first.join(id);
+        assert!(!clip.join("img_00001.jpg").exists(), "--no-frames keeps no frames");
+        for (file, codec) in [("clip.mp4", "h264"), ("clip.webm", "vp9")] {
+            let probe = Command::new("ffprobe")
+                .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+                .args(["-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0"])
+                .arg(clip.join(file))
+                .output()
+                .expect("ffprobe runs (scripts/setup-system --test installs ffmpeg)");
+            assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), format!("{codec},48,48,6"), "{id}/{file}");
+        }
+    }
+    // MMAction2's video lists name each clip's video with its class; no raw-frame lists without frames.
+    let mut listed = 0;
+    for list in ["train", "val", "test"] {
+        for line in std::fs::read_to_string(first.join(format!("{list}_list_videos.txt"))).unwrap().lines() {
+            let (path, label) = line.split_once(' ').unwrap();
+            assert!(first.join(path).is_file(), "{path}");
+            let id = path.split('/').next().unwrap();
+            assert_eq!(label, read_json(&first.join(id).join("label.json"))["class_index"].to_string());
+            listed += 1;
+        }
+        assert_eq!(std::fs::read_to_string(first.join(format!("{list}_list_rawframes.txt"))).unwrap(), "");
+    }
+    assert_eq!(listed, 2);
+
+    // Without ffmpeg the run stops before rendering, saying what is missing.
+    let empty_path = dir.path().join("no-tools");
+    std::fs::create_dir(&empty_path).unwrap();
+    let out = dir.path().join("never");
+    let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["generate", "--out", out.to_str().unwrap(), "--clips", "1", "--video", "mp4"])
+        .env("PATH", &empty_path)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("ffmpeg"), "{}", stderr(&output));
+    assert!(!out.exists());
+}

@@ -40,6 +40,12 @@ pub struct DatasetConfigDef {
     pub train_percent: Option<u32>,
     #[serde(default)]
     pub validation_percent: Option<u32>,
+    /// Video files per clip: "mp4", "webm" (needs ffmpeg).
+    #[serde(default)]
+    pub videos: Vec<String>,
+    /// Keep the JPEG frames next to the videos (default true).
+    #[serde(default)]
+    pub keep_frames: Option<bool>,
 }
 
 /// Loads and checks a dataset configuration against the loaded content.
@@ -80,6 +86,13 @@ pub fn load_dataset_config(path: &Path, content: &Content) -> Result<Loaded<Data
     positive("fps", def.fps.map(f64::from));
     positive("duration_s", def.duration_s.map(f64::from));
     positive("max_attempts", def.max_attempts.map(f64::from));
+    for (i, video) in def.videos.iter().enumerate() {
+        if !matches!(video.as_str(), "mp4" | "webm") {
+            problems.push(
+                config.problem(&format!("videos[{i}]"), format!("unknown video format `{video}`; use mp4 or webm")),
+            );
+        }
+    }
     let split = def.train_percent.unwrap_or(80) + def.validation_percent.unwrap_or(10);
     if split > 100 {
         problems.push(config.problem("train_percent", format!("train and validation add up to {split}%, over 100%")));

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::VideoOutput;
 use crate::spec::ClipSpec;
 use crate::verify::Verification;
 
@@ -46,6 +47,10 @@ pub struct ClipLabel {
     pub height: u32,
     /// File name of the first frame; frames are numbered from 1.
     pub first_frame: String,
+    /// Whether the JPEG frames are in the clip directory.
+    pub frames_kept: bool,
+    /// Video files in the clip directory.
+    pub videos: Vec<String>,
     /// Sampling attempts made, the accepted one included.
     pub attempts: u32,
     pub rejected: Vec<RejectedAttempt>,
@@ -56,7 +61,12 @@ pub struct ClipLabel {
 }
 
 impl ClipLabel {
-    pub fn new(spec: &ClipSpec, verification: Verification, rejected: Vec<RejectedAttempt>) -> ClipLabel {
+    pub fn new(
+        spec: &ClipSpec,
+        verification: Verification,
+        rejected: Vec<RejectedAttempt>,
+        video: &VideoOutput,
+    ) -> ClipLabel {
         ClipLabel {
             id: spec.id.clone(),
             label: spec.label.clone(),
@@ -73,11 +83,28 @@ impl ClipLabel {
             width: spec.video.width,
             height: spec.video.height,
             first_frame: super::frame_file_name(0),
+            frames_kept: video.keep_frames,
+            videos: video.formats.iter().map(|f| f.file_name().to_string()).collect(),
             attempts: spec.attempt + 1,
             rejected,
             verification,
             generator: GeneratorInfo::default(),
             spec: spec.clone(),
+        }
+    }
+}
+
+impl ClipLabel {
+    /// The video output this clip was written with.
+    pub fn video_output(&self) -> VideoOutput {
+        VideoOutput {
+            formats: self
+                .videos
+                .iter()
+                .filter_map(|name| name.rsplit('.').next())
+                .filter_map(super::VideoFormat::parse)
+                .collect(),
+            keep_frames: self.frames_kept,
         }
     }
 }

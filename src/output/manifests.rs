@@ -162,6 +162,9 @@ pub fn write_manifests(out: &Path, labels: &[ClipLabel], rule: SplitRule) -> Res
         ("test_list_rawframes.txt", rawframes_list(&test)),
         ("train.csv", slowfast_frame_list(&train)),
         ("val.csv", slowfast_frame_list(&validation)),
+        ("train_list_videos.txt", videos_list(&train)),
+        ("val_list_videos.txt", videos_list(&validation)),
+        ("test_list_videos.txt", videos_list(&test)),
     ];
     let info = dataset_info(labels, rule, &split_labels);
     files.push(("dataset.json", json(&info)));
@@ -171,10 +174,23 @@ pub fn write_manifests(out: &Path, labels: &[ClipLabel], rule: SplitRule) -> Res
     Ok(info)
 }
 
-/// MMAction2's raw-frame list: `dir total_frames label`, dirs relative to the dataset root.
-fn rawframes_list(clips: &[&ClipLabel]) -> Vec<u8> {
+/// MMAction2's video list: `path label`, paths relative to the dataset root (the clip's first
+/// video file; empty when clips have no videos).
+fn videos_list(clips: &[&ClipLabel]) -> Vec<u8> {
     let mut text = String::new();
     for clip in clips {
+        if let Some(video) = clip.videos.first() {
+            let _ = writeln!(text, "{}/{video} {}", clip.id, clip.class_index);
+        }
+    }
+    text.into_bytes()
+}
+
+/// MMAction2's raw-frame list: `dir total_frames label`, dirs relative to the dataset root
+/// (clips whose frames were not kept are left out).
+fn rawframes_list(clips: &[&ClipLabel]) -> Vec<u8> {
+    let mut text = String::new();
+    for clip in clips.iter().filter(|c| c.frames_kept) {
         let _ = writeln!(text, "{} {} {}", clip.id, clip.frames, clip.class_index);
     }
     text.into_bytes()
@@ -183,7 +199,7 @@ fn rawframes_list(clips: &[&ClipLabel]) -> Vec<u8> {
 /// PySlowFast's frame list: one line per frame, `original_vido_id video_id frame_id path labels`.
 fn slowfast_frame_list(clips: &[&ClipLabel]) -> Vec<u8> {
     let mut text = String::from("original_vido_id video_id frame_id path labels\n");
-    for (video, clip) in clips.iter().enumerate() {
+    for (video, clip) in clips.iter().filter(|c| c.frames_kept).enumerate() {
         for frame in 0..clip.frames {
             let _ = writeln!(text, "{} {} {} {}/{} \"\"", clip.id, video, frame, clip.id, frame_file_name(frame));
         }

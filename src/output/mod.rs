@@ -7,9 +7,11 @@
 
 mod label;
 mod manifests;
+mod video;
 
 pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
 pub use manifests::{DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_manifests};
+pub use video::{VideoFormat, VideoOutput, check_encoders};
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +41,8 @@ pub enum OutputError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot encode {path}: {source}")]
     Encode { path: PathBuf, source: image::ImageError },
+    #[error("video encoding: {0}")]
+    Encoder(String),
     #[error("the frame writer thread stopped unexpectedly")]
     WriterGone,
 }
@@ -49,7 +53,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 
 enum Job {
     Frame { path: PathBuf, image: RgbImage },
-    Finish { temp: PathBuf, done: PathBuf, label: Vec<u8> },
+    Finish { temp: PathBuf, done: PathBuf, label: Vec<u8>, fps: u32, video: VideoOutput },
 }
 
 /// Writes clip directories under one output directory, encoding on a background thread.
@@ -58,11 +62,12 @@ pub struct ClipWriter {
     jobs: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
     error: Arc<Mutex<Option<OutputError>>>,
+    video: VideoOutput,
 }
 
 impl ClipWriter {
-    /// Creates `out` if needed and starts the writer thread.
-    pub fn new(out: &Path) -> Result<ClipWriter, OutputError> {
+    /// Creates `out` if needed and starts the writer thread; finished clips also get `video`'s files.
+    pub fn new(out: &Path, video: VideoOutput) -> Result<ClipWriter, OutputError> {
         std::fs::create_dir_all(out).map_err(io_error(out))?;
         // A bounded queue keeps memory flat if encoding falls behind rendering.
         let (jobs, queue) = crossbeam_channel::bounded::<Job>(64);
@@ -81,7 +86,7 @@ impl ClipWriter {
                 }
             })
             .map_err(io_error(out))?;
-        Ok(ClipWriter { out: out.to_path_buf(), jobs: Some(jobs), thread: Some(thread), error })
+        Ok(ClipWriter { out: out.to_path_buf(), jobs: Some(jobs), thread: Some(thread), error, video })
     }
 
     pub fn out_dir(&self) -> &Path {
@@ -132,7 +137,13 @@ impl ClipWriter {
     pub fn finish_clip(&self, temp: &Path, id: &str, label: &ClipLabel) -> Result<(), OutputError> {
         let mut bytes = serde_json::to_vec_pretty(label).expect("labels serialize");
         bytes.push(b'\n');
-        self.send(Job::Finish { temp: temp.to_path_buf(), done: self.clip_dir(id), label: bytes })
+        self.send(Job::Finish {
+            temp: temp.to_path_buf(),
+            done: self.clip_dir(id),
+            label: bytes,
+            fps: label.fps,
+            video: self.video.clone(),
+        })
     }
 
     fn send(&self, job: Job) -> Result<(), OutputError> {
@@ -178,7 +189,18 @@ fn run_job(job: Job) -> Result<(), OutputError> {
                 .map_err(|source| OutputError::Encode { path: path.clone(), source })?;
             writer.flush().map_err(io_error(&path))
         }
-        Job::Finish { temp, done, label } => {
+        Job::Finish { temp, done, label, fps, video } => {
+            for format in &video.formats {
+                video::encode(&temp, fps, *format)?;
+            }
+            if !video.keep_frames {
+                for entry in std::fs::read_dir(&temp).map_err(io_error(&temp))? {
+                    let path = entry.map_err(io_error(&temp))?.path();
+                    if path.extension().is_some_and(|ext| ext == "jpg") {
+                        std::fs::remove_file(&path).map_err(io_error(&path))?;
+                    }
+                }
+            }
             let label_path = temp.join("label.json");
             std::fs::write(&label_path, label).map_err(io_error(&label_path))?;
             if done.exists() {
