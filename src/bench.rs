@@ -55,6 +55,7 @@ pub fn run_benchmark(
         shard: Shard::default(),
         split_rule: SplitRule::default(),
         video_output: VideoOutput::frames_only(),
+        webdataset: false,
     };
     let summary = generate(content, &options, |_| {})?;
     let clips = summary.written.max(1) as f64;

@@ -18,7 +18,7 @@ use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
     ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, check_encoders,
-    collect_labels, write_manifests,
+    collect_labels, write_manifests, write_webdataset,
 };
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
@@ -44,6 +44,8 @@ pub struct GenerateOptions {
     pub split_rule: SplitRule,
     /// Video files per clip, and whether the frames stay.
     pub video_output: VideoOutput,
+    /// Also pack the dataset into WebDataset tar shards.
+    pub webdataset: bool,
 }
 
 /// What makes a dataset what it is, written to `recipe.json`: everything but how it was run
@@ -57,6 +59,7 @@ pub struct Recipe {
     pub max_attempts: u32,
     pub split_rule: SplitRule,
     pub video_output: VideoOutput,
+    pub webdataset: bool,
     /// Scene and action names in the order clips cycle through them, and the files' hashes.
     pub scenes: Vec<(String, String)>,
     pub actions: Vec<(String, String)>,
@@ -72,6 +75,7 @@ impl Recipe {
             max_attempts: options.max_attempts,
             split_rule: options.split_rule,
             video_output: options.video_output.clone(),
+            webdataset: options.webdataset,
             scenes: content.scenes.iter().map(|s| (s.def.name.clone(), s.hash.clone())).collect(),
             actions: content.actions.iter().map(|a| (a.def.name.clone(), a.hash.clone())).collect(),
             objects_hash: content.objects.hash.clone(),
@@ -274,7 +278,11 @@ pub fn generate(
     }
     writer.close()?;
     // Manifests cover every finished clip in the directory, earlier runs' included.
-    write_manifests(&options.out, &collect_labels(&options.out)?, options.split_rule)?;
+    let labels = collect_labels(&options.out)?;
+    write_manifests(&options.out, &labels, options.split_rule)?;
+    if options.webdataset {
+        write_webdataset(&options.out, &labels, options.split_rule)?;
+    }
     let (mut summary, _) = shared.into_inner().expect("summary lock");
     summary.wall = started.elapsed();
     Ok(summary)
@@ -443,7 +451,11 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
         }
     }
     writer.close()?;
-    let rule = recipe.map(|(r, _)| r.split_rule).unwrap_or_default();
-    write_manifests(out, &collect_labels(out)?, rule)?;
+    let rule = recipe.as_ref().map(|(r, _)| r.split_rule).unwrap_or_default();
+    let labels = collect_labels(out)?;
+    write_manifests(out, &labels, rule)?;
+    if recipe.is_some_and(|(r, _)| r.webdataset) {
+        write_webdataset(out, &labels, rule)?;
+    }
     Ok(copied)
 }

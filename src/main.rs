@@ -155,6 +155,9 @@ struct GenerateArgs {
     /// With --video: delete the JPEG frames once the videos are written.
     #[arg(long)]
     no_frames: bool,
+    /// Also pack the dataset into WebDataset tar shards (DIR/webdataset/{split}-NNNNNN.tar).
+    #[arg(long)]
+    webdataset: bool,
     /// Clips rendered in parallel, each by its own renderer (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
@@ -266,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
                 split_rule,
                 video_output: video_output(&args.video_formats, &config.videos, args.no_frames, config.keep_frames)?,
+                webdataset: args.webdataset || config.webdataset.unwrap_or(false),
             };
             let mode = if args.quiet {
                 ReportMode::Quiet

@@ -357,3 +357,53 @@ fn videos_are_real_files_ffmpeg_reads_back_and_deterministic() {
     assert!(stderr(&output).contains("ffmpeg"), "{}", stderr(&output));
     assert!(!out.exists());
 }
+
+/// Members of a tar file: name -> bytes, in archive order.
+fn tar_members(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut archive = tar::Archive::new(std::fs::File::open(path).unwrap());
+    archive
+        .entries()
+        .unwrap()
+        .map(|entry| {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+            (name, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn webdataset_shards_group_each_clip_under_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (frames, videos) = (dir.path().join("frames"), dir.path().join("videos"));
+    generate(&frames, &["--clips", "5", "--webdataset"], &[]);
+    generate(&videos, &["--clips", "5", "--webdataset", "--video", "mp4"], &[]);
+    for (root, with_video) in [(&frames, false), (&videos, true)] {
+        let mut keys = BTreeSet::new();
+        for entry in std::fs::read_dir(root.join("webdataset")).unwrap() {
+            let tar = entry.unwrap().path();
+            assert!(tar.extension().is_some_and(|e| e == "tar"), "{}", tar.display());
+            let mut groups: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+            for (name, bytes) in tar_members(&tar) {
+                // WebDataset's grouping: the key is the name up to its first dot.
+                let (key, extension) = name.split_once('.').unwrap();
+                groups.entry(key.to_string()).or_default().insert(extension.to_string(), bytes);
+            }
+            for (key, members) in groups {
+                let label: serde_json::Value = serde_json::from_slice(&members["json"]).unwrap();
+                assert_eq!(label["id"], key.as_str());
+                assert_eq!(String::from_utf8(members["cls"].clone()).unwrap(), label["class_index"].to_string());
+                if with_video {
+                    assert_eq!(members["mp4"], std::fs::read(root.join(&key).join("clip.mp4")).unwrap());
+                } else {
+                    assert_eq!(members.len(), 2 + 6, "json, cls and 6 frames");
+                    assert_eq!(members["img_00006.jpg"], std::fs::read(root.join(&key).join("img_00006.jpg")).unwrap());
+                }
+                assert!(keys.insert(key));
+            }
+        }
+        assert_eq!(keys.len(), 5, "every clip in exactly one shard");
+    }
+}

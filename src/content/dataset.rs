@@ -46,6 +46,9 @@ pub struct DatasetConfigDef {
     /// Keep the JPEG frames next to the videos (default true).
     #[serde(default)]
     pub keep_frames: Option<bool>,
+    /// Also pack the dataset into WebDataset tar shards (default false).
+    #[serde(default)]
+    pub webdataset: Option<bool>,
 }
 
 /// Loads and checks a dataset configuration against the loaded content.

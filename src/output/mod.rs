@@ -8,10 +8,12 @@
 mod label;
 mod manifests;
 mod video;
+mod webdataset;
 
 pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
 pub use manifests::{DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_manifests};
 pub use video::{VideoFormat, VideoOutput, check_encoders};
+pub use webdataset::{CLIPS_PER_TAR, write_webdataset};
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
