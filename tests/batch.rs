@@ -407,3 +407,44 @@ fn webdataset_shards_group_each_clip_under_its_key() {
         assert_eq!(keys.len(), 5, "every clip in exactly one shard");
     }
 }
+
+#[test]
+fn a_full_disk_stops_the_run_with_a_clear_error_and_keeps_finished_clips() {
+    // A 1.5 MB tmpfs in a private mount namespace (unshare: no root needed, nothing left mounted)
+    // stands in for a full disk; the run and a copy of what it left happen inside it.
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"set -u
+        mount -t tmpfs -o size=1500k tmpfs "$1/small" || exit 90
+        "$2" generate --quiet --out "$1/small/out" --clips 40 --seed 2 --workers 1 >"$1/stdout" 2>"$1/stderr"
+        echo $? >"$1/status"
+        cp -a "$1/small/out" "$1/left""#;
+    std::fs::create_dir(dir.path().join("small")).unwrap();
+    let status = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c", script, "sh"])
+        .arg(dir.path())
+        .arg(env!("CARGO_BIN_EXE_synthact"))
+        .status()
+        .expect("unshare (util-linux) runs");
+    assert!(status.success(), "the namespace could not be set up: {status}");
+    let exit: i32 = std::fs::read_to_string(dir.path().join("status")).unwrap().trim().parse().unwrap();
+    let error = std::fs::read_to_string(dir.path().join("stderr")).unwrap();
+    assert_ne!(exit, 0, "the run cannot have succeeded on a full disk");
+    assert!(error.contains("No space left on device"), "{error}");
+    let left = dir.path().join("left");
+    let mut finished = 0;
+    for entry in std::fs::read_dir(&left).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !path.is_dir() || name.starts_with('.') {
+            continue;
+        }
+        // Every clip in its final place is whole: its label and all 36 decodable frames.
+        let label = read_json(&path.join("label.json"));
+        assert_eq!(label["id"], name.as_str());
+        for frame in 1..=36 {
+            image::open(path.join(format!("img_{frame:05}.jpg"))).unwrap_or_else(|e| panic!("{name}/{frame}: {e}"));
+        }
+        finished += 1;
+    }
+    assert!(finished >= 1 && finished < 40, "{finished} clips finished before the disk filled");
+}
