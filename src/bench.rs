@@ -31,7 +31,8 @@ pub struct BenchReport {
     pub planning_ms_per_clip: f64,
     /// Overhead as a share of a clip's time (overhead + rendering its frames).
     pub overhead_fraction: f64,
-    /// Starting the renderers (device, pipelines, warm-up), once per worker, summed.
+    /// Starting the renderers (device and pipelines; the warm-up frames count as overhead), once
+    /// per worker, summed.
     pub startup_ms: f64,
 }
 

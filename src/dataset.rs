@@ -18,7 +18,7 @@ use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
     ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, check_encoders,
-    collect_labels, write_manifests, write_webdataset,
+    collect_labels, write_atomically, write_manifests, write_webdataset,
 };
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
@@ -103,15 +103,15 @@ impl Recipe {
     }
 
     fn write(&self, out: &Path) -> Result<(), OutputError> {
-        let path = Recipe::path(out);
         let mut bytes = serde_json::to_vec_pretty(self).expect("recipes serialize");
         bytes.push(b'\n');
-        std::fs::write(&path, bytes).map_err(|source| OutputError::Io { path, source })
+        write_atomically(&Recipe::path(out), &bytes)
     }
 }
 
 /// Shard `index` of `count` owns the clip indices `i` with `i % count == index`, so any shard can
-/// be rendered alone, on any machine, and gives the same clips.
+/// be rendered alone and gives the same clips (byte for byte with the same build, Mesa and CPU
+/// architecture; floating-point physics and rasterization may differ across platforms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     pub index: u64,
@@ -147,6 +147,8 @@ pub enum GenerateError {
          use another --out, or the same settings to resume it"
     )]
     OtherRecipe(PathBuf),
+    #[error("label of clip {0}: {1}")]
+    BadLabel(String, String),
 }
 
 /// A clip that passed verification, ready to render.
@@ -216,7 +218,7 @@ pub struct Summary {
     pub render_frames: Duration,
     /// Time spent setting up each clip in the renderer (clearing, spawning, warm-up), summed.
     pub render_overhead: Duration,
-    /// Starting renderers (GPU device, shader compilation), summed over workers.
+    /// Starting renderers (GPU device, pipelines), summed over workers.
     pub startup: Duration,
     /// Sampling, simulation and verification, all attempts, summed over workers.
     pub planning: Duration,
@@ -228,7 +230,8 @@ impl Summary {
     }
 }
 
-/// Progress events for a front end to show.
+/// Progress events for a front end to show. `Written` means the clip is rendered and queued for
+/// the writer thread; it is on disk once the run returns without error.
 #[derive(Debug, Clone)]
 pub enum Progress<'a> {
     Skipped { clip_index: u64 },
@@ -371,6 +374,8 @@ fn render_and_write(
 pub fn rerender(labels: &[ClipLabel], out: &Path) -> Result<(), GenerateError> {
     let mut renderer: Option<Renderer> = None;
     for label in labels {
+        // A label is user input here: check it before its numbers reach the renderer.
+        label.spec.video.check().map_err(|message| GenerateError::BadLabel(label.id.clone(), message))?;
         let video_output = label.video_output();
         check_encoders(&video_output.formats)?;
         let writer = ClipWriter::new(out, video_output)?;
@@ -416,6 +421,11 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
                 None => recipe = Some((found, shard)),
             }
         }
+    }
+    if let (Some((shards_recipe, shard)), Some(existing)) = (&recipe, Recipe::read(out)?)
+        && existing != *shards_recipe
+    {
+        return Err(MergeError::RecipeMismatch(out.to_path_buf(), (*shard).clone()));
     }
     let writer = ClipWriter::new(out, VideoOutput::frames_only())?;
     writer.remove_leftovers()?;

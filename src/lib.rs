@@ -10,7 +10,8 @@
 //! 4. [`simulation`]: fixed-step Rapier physics driving the actor and objects, recorded as a
 //!    per-frame [`simulation::Trajectory`], then [`verify`]-ed against the action's postconditions.
 //! 5. [`capture`]: the trajectory replayed and rendered offscreen through Bevy, frames read back.
-//! 6. [`output`]: frames and `label.json` written atomically as one clip directory.
+//! 6. [`output`]: frames, optional videos and `label.json` written atomically as one clip
+//!    directory; dataset manifests (SSv2, MMAction2, PySlowFast, WebDataset) from the labels.
 //!
 //! [`dataset`] drives the whole flow for many clips, [`bench`] measures it.
 
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod capture;
 pub mod content;
 pub mod dataset;
+mod hash;
 pub mod output;
 pub mod simulation;
 pub mod spec;

@@ -112,12 +112,7 @@ impl VideoArgs {
             frames: self.frames.or(from_duration).unwrap_or(defaults.frames),
             physics_steps_per_frame: self.physics_steps_per_frame.unwrap_or(defaults.physics_steps_per_frame),
         };
-        if !(16..=4096).contains(&video.width) || !(16..=4096).contains(&video.height) {
-            bail!("--width and --height must be between 16 and 4096 pixels (got {}x{})", video.width, video.height);
-        }
-        if video.fps == 0 || video.frames == 0 || video.physics_steps_per_frame == 0 {
-            bail!("--fps, --frames and --physics-steps-per-frame must be at least 1");
-        }
+        video.check().map_err(|message| anyhow::anyhow!("video settings: {message}"))?;
         Ok(video)
     }
 }
@@ -247,12 +242,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             content
                 .select(&pick(&args.scenes, &config.scenes), &pick(&args.actions, &config.actions))
                 .map_err(anyhow::Error::msg)?;
-            let clips = args
-                .clips
-                .or(config.clips_per_class.map(|per_class| per_class * content.actions.len() as u64))
-                .unwrap_or(12);
+            let clips = match (args.clips, config.clips_per_class) {
+                (Some(clips), _) => clips,
+                (None, Some(per_class)) => {
+                    per_class.checked_mul(content.actions.len() as u64).context("clips_per_class is too large")?
+                }
+                (None, None) => 12,
+            };
             if clips == 0 {
                 bail!("--clips must be at least 1");
+            }
+            if args.start.checked_add(clips).is_none() {
+                bail!("--start plus --clips overflows");
             }
             let split_rule = SplitRule {
                 train_percent: config.train_percent.unwrap_or(SplitRule::default().train_percent),

@@ -116,3 +116,16 @@ fn action_with_a_wrong_class_index_or_template_is_rejected() {
     assert!(error.problems.iter().any(|p| p.field == "class_index" && p.message.contains("is 93")), "{error}");
     assert!(error.problems.iter().any(|p| p.field == "template" && p.message.contains("not a Something")), "{error}");
 }
+
+#[test]
+fn a_held_role_must_be_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(default_actions_dir().join("falling_like_a_rock.ron")).unwrap();
+    let without_release = original.replace("Release(role: \"target\", frame: (4, 9)),", "");
+    assert_ne!(without_release, original);
+    std::fs::write(dir.path().join("fall.ron"), without_release).unwrap();
+    let error = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap_err();
+    let problem = only_problem(error);
+    assert_eq!(problem.field, "script");
+    assert!(problem.message.contains("never released"), "{}", problem.message);
+}

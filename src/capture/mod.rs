@@ -175,6 +175,7 @@ impl Renderer {
             .id();
         self.target = handle;
         self.size = (width, height);
+        self.warmed_up = false;
     }
 
     /// One update of the app, then wait for the GPU to finish what it was given.
@@ -260,13 +261,16 @@ impl Renderer {
         Ok(Some(image))
     }
 
-    /// The first frames after start-up come back blank or incomplete while Bevy prepares its GPU
-    /// resources: render the first clip's first frame until two readbacks agree.
+    /// The first frames after start-up (or after a new target size) come back blank or incomplete
+    /// while Bevy prepares its GPU resources: render the clip's first frame until two readbacks
+    /// agree and show more than one color.
     fn warm_up(&mut self) -> Result<(), CaptureError> {
         let mut previous: Option<Vec<u8>> = None;
         for _ in 0..MAX_WARMUP_FRAMES {
             let data = self.render_frame()?.data.unwrap_or_default();
-            if previous.as_ref() == Some(&data) {
+            // Two equal readbacks of a frame that is not one flat color (a blank target is).
+            let flat = data.chunks_exact(4).all(|pixel| pixel == &data[..4.min(data.len())]);
+            if !flat && previous.as_ref() == Some(&data) {
                 self.warmed_up = true;
                 return Ok(());
             }

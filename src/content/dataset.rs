@@ -121,6 +121,15 @@ impl Content {
         if !actions.is_empty() {
             self.actions.retain(|a| actions.contains(&a.def.name));
         }
+        // Found now, not at the action's first clip after output was written.
+        if let Some(action) = self.actions.iter().find(|a| self.stages(&a.def).is_empty()) {
+            let scenes: Vec<&str> = self.scenes.iter().map(|s| s.def.name.as_str()).collect();
+            return Err(format!(
+                "no selected scene ({}) can stage action `{}`: none has object kinds for all its roles",
+                scenes.join(", "),
+                action.def.name
+            ));
+        }
         Ok(())
     }
 }

@@ -283,6 +283,13 @@ pub struct RoleDef {
     pub requires: Vec<ObjectTrait>,
 }
 
+impl RoleDef {
+    /// Whether an object of `kind` can play this role.
+    pub fn fits(&self, kind: &ObjectKindDef) -> bool {
+        self.requires.iter().all(|wanted| kind.shape.has_trait(*wanted))
+    }
+}
+
 /// Where a role's object starts. `u` runs along the image's right, `v` away from the camera, both
 /// in action-area units (-1..1 spans the area).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -314,7 +321,7 @@ pub enum ScriptStep {
     /// Let go of a held role at `frame`; gravity does the rest.
     Release { role: String, frame: FrameRange },
     /// Move the actor `distance` metres `toward` a direction, `delay` frames after the previous
-    /// motion ends (or after frame 0), over `duration` frames.
+    /// step ends (a motion's end, or a release's frame; frame 0 if none), over `duration` frames.
     Retreat { toward: Side, distance: Range, delay: FrameRange, duration: FrameRange },
 }
 

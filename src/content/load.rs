@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::defs::{ActionDef, ObjectLibraryDef, SceneDef};
+use super::defs::{ActionDef, ObjectKindDef, ObjectLibraryDef, SceneDef};
 use super::locate::{LineCol, SourceMap};
 use super::validate;
 
@@ -112,6 +112,19 @@ impl Content {
     pub fn action(&self, name: &str) -> Option<&Loaded<ActionDef>> {
         self.actions.iter().find(|action| action.def.name == name)
     }
+
+    /// The library's kinds that may appear in `scene`.
+    pub fn scene_kinds<'a>(&'a self, scene: &'a SceneDef) -> impl Iterator<Item = &'a ObjectKindDef> + 'a {
+        scene.objects.iter().filter_map(|name| self.objects.def.kinds.iter().find(|kind| &kind.name == name))
+    }
+
+    /// The scenes that can stage `action`: for every role, one of their kinds fits.
+    pub fn stages(&self, action: &ActionDef) -> Vec<&Loaded<SceneDef>> {
+        self.scenes
+            .iter()
+            .filter(|scene| action.roles.iter().all(|role| self.scene_kinds(&scene.def).any(|kind| role.fits(kind))))
+            .collect()
+    }
 }
 
 fn parse_dir<T: DeserializeOwned>(dir: &Path, what: &str, problems: &mut Vec<Problem>) -> Vec<Loaded<T>> {
@@ -152,7 +165,7 @@ pub(crate) fn parse_file<T: DeserializeOwned>(path: &Path, problems: &mut Vec<Pr
         Ok(def) => Some(Loaded {
             def,
             path: path.to_path_buf(),
-            hash: fnv1a_hex(source.as_bytes()),
+            hash: format!("{:016x}", crate::hash::fnv1a64(source.as_bytes())),
             source_map: std::sync::Arc::new(SourceMap::build(&source)),
         }),
         Err(error) => {
@@ -196,14 +209,4 @@ fn join_sibling(enclosing: &str, field: &str) -> String {
     } else {
         format!("{enclosing}.{field}")
     }
-}
-
-/// FNV-1a, 64 bit: a stable content fingerprint with no dependency.
-pub(crate) fn fnv1a_hex(bytes: &[u8]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
 }

@@ -196,7 +196,8 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             .fail("class_index", format!("the SSv2 index of `{}` is {index}, not {}", def.template, def.class_index)),
         Some(_) => {}
     }
-    let placeholders = def.template.matches("[something]").count() + def.template.matches("[Something]").count();
+    // Roles fill the template's bracketed placeholders, all of them, in order.
+    let placeholders = def.template.matches('[').count();
     if placeholders != def.roles.len() {
         check.fail(
             "roles",
@@ -285,6 +286,12 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             }
         }
     }
+    for role in &held {
+        let released = def.script.iter().any(|step| matches!(step, ScriptStep::Release { role: r, .. } if r == role));
+        if !released {
+            check.fail("script", format!("role `{role}` is held (`Hold` in setup) but never released (`Release`)"));
+        }
+    }
     if !matches!(def.script.first(), Some(ScriptStep::Start { .. })) {
         check.fail("script", "the script must begin with a `Start` step placing the actor");
     }
@@ -302,22 +309,9 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
     if def.postconditions.is_empty() {
         check.fail("postconditions", "declare at least one postcondition, so every clip's label is checked");
     }
-    // Some scene must be able to stage the action: all required traits met by one of its kinds.
-    for (i, role) in def.roles.iter().enumerate() {
-        let servable = content.scenes.iter().any(|scene| {
-            scene
-                .def
-                .objects
-                .iter()
-                .filter_map(|name| content.objects.def.kinds.iter().find(|k| &k.name == name))
-                .any(|kind| role.requires.iter().all(|wanted| kind.shape.has_trait(*wanted)))
-        });
-        if !servable && !content.scenes.is_empty() {
-            check.fail(
-                format!("roles[{i}].requires"),
-                format!("no scene has an object kind with all of {:?}", role.requires),
-            );
-        }
+    // Some scene must be able to stage the action: every role fits one of its kinds.
+    if !content.scenes.is_empty() && content.stages(def).is_empty() {
+        check.fail("roles", "no scene has object kinds for all of this action's roles (see their `requires`)");
     }
 }
 

@@ -56,7 +56,7 @@ impl SplitRule {
 
 fn id_hash(id: &str) -> u64 {
     // FNV-1a then a final mix, so consecutive ids spread over the buckets.
-    let mut hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let mut hash = crate::hash::fnv1a64(id.as_bytes());
     hash ^= hash >> 33;
     hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
     hash ^ (hash >> 33)
@@ -240,8 +240,8 @@ fn dataset_info(labels: &[ClipLabel], rule: SplitRule, splits: &BTreeMap<&str, V
     info
 }
 
-/// Writes `path` through a temporary file and a rename, so readers never see half a manifest.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+/// Writes `path` through a temporary file and a rename, so readers never see half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("manifest");
     let temp = path.with_file_name(format!("{TEMP_PREFIX}{name}"));
     std::fs::write(&temp, bytes).map_err(|source| OutputError::Io { path: temp.clone(), source })?;

@@ -1,7 +1,9 @@
 //! Output: clip directories on disk, last stage of the flow (capture -> output).
 //!
-//! A clip is `DIR/<id>/img_00001.jpg ...` (MMAction2's raw-frame naming) plus `label.json`. Frames
-//! are encoded and written on a background thread while the next frames render. Everything goes
+//! A clip is `DIR/<id>/img_00001.jpg ...` (MMAction2's raw-frame naming) plus `label.json`, and
+//! optionally `clip.mp4` / `clip.webm` (with or without the frames). Frames are encoded and
+//! written on a background thread while the next frames render. Manifests and WebDataset shards
+//! are built from the finished clips' labels. Everything goes
 //! to a hidden temporary directory first, which is renamed into place only once the label is
 //! written, so a reader (or a resumed run) never sees a half-written clip.
 
@@ -11,7 +13,9 @@ mod video;
 mod webdataset;
 
 pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
-pub use manifests::{DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_manifests};
+pub use manifests::{
+    DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_atomically, write_manifests,
+};
 pub use video::{VideoFormat, VideoOutput, check_encoders};
 pub use webdataset::{CLIPS_PER_TAR, write_webdataset};
 
@@ -43,6 +47,8 @@ pub enum OutputError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot encode {path}: {source}")]
     Encode { path: PathBuf, source: image::ImageError },
+    #[error("{0}")]
+    Failed(String),
     #[error("video encoding: {0}")]
     Encoder(String),
     #[error("the frame writer thread stopped unexpectedly")]
@@ -79,8 +85,10 @@ impl ClipWriter {
             .name("clip-writer".into())
             .spawn(move || {
                 for job in queue {
+                    // After a failure every later job is dropped, so no clip can be published
+                    // after a frame (of any clip) failed; the error stays for every caller.
                     if thread_error.lock().expect("writer error lock").is_some() {
-                        continue; // drain after a failure; the driver reports it
+                        continue;
                     }
                     if let Err(error) = run_job(job) {
                         *thread_error.lock().expect("writer error lock") = Some(error);
@@ -155,8 +163,8 @@ impl ClipWriter {
 
     /// The first error the writer thread met, if any.
     pub fn check(&self) -> Result<(), OutputError> {
-        match self.error.lock().expect("writer error lock").take() {
-            Some(error) => Err(error),
+        match &*self.error.lock().expect("writer error lock") {
+            Some(error) => Err(OutputError::Failed(error.to_string())),
             None => Ok(()),
         }
     }
@@ -164,7 +172,10 @@ impl ClipWriter {
     /// Waits for every queued job and reports the first failure.
     pub fn close(mut self) -> Result<(), OutputError> {
         self.shutdown();
-        self.check()
+        match self.error.lock().expect("writer error lock").take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 
     fn shutdown(&mut self) {
@@ -205,11 +216,20 @@ fn run_job(job: Job) -> Result<(), OutputError> {
             }
             let label_path = temp.join("label.json");
             std::fs::write(&label_path, label).map_err(io_error(&label_path))?;
-            if done.exists() {
-                // An unfinished directory in the final place (no label): replace it.
-                std::fs::remove_dir_all(&done).map_err(io_error(&done))?;
+            if !done.exists() {
+                return std::fs::rename(&temp, &done).map_err(io_error(&done));
             }
-            std::fs::rename(&temp, &done).map_err(io_error(&done))
+            // Something is in the final place (an unfinished directory, or a clip rendered
+            // again): move it aside rather than deleting it first, so a kill between the steps
+            // leaves a hidden whole copy instead of a half-deleted clip.
+            let name = done.file_name().and_then(|n| n.to_str()).unwrap_or("clip");
+            let aside = done.with_file_name(format!("{TEMP_PREFIX}old-{name}"));
+            if aside.exists() {
+                std::fs::remove_dir_all(&aside).map_err(io_error(&aside))?;
+            }
+            std::fs::rename(&done, &aside).map_err(io_error(&aside))?;
+            std::fs::rename(&temp, &done).map_err(io_error(&done))?;
+            std::fs::remove_dir_all(&aside).map_err(io_error(&aside))
         }
     }
 }

@@ -40,6 +40,23 @@ impl Default for VideoSpec {
 }
 
 impl VideoSpec {
+    /// Checks the settings are within what the pipeline supports; the message names the setting.
+    pub fn check(&self) -> Result<(), String> {
+        if !(16..=4096).contains(&self.width) || !(16..=4096).contains(&self.height) {
+            return Err(format!("width and height must be 16 to 4096 pixels (got {}x{})", self.width, self.height));
+        }
+        if !(1..=240).contains(&self.fps) {
+            return Err(format!("fps must be 1 to 240 (got {})", self.fps));
+        }
+        if !(1..=100_000).contains(&self.frames) {
+            return Err(format!("frames must be 1 to 100000 (got {})", self.frames));
+        }
+        if !(1..=100).contains(&self.physics_steps_per_frame) {
+            return Err(format!("physics steps per frame must be 1 to 100 (got {})", self.physics_steps_per_frame));
+        }
+        Ok(())
+    }
+
     pub fn physics_dt(&self) -> f32 {
         1.0 / (self.fps * self.physics_steps_per_frame) as f32
     }

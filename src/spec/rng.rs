@@ -28,9 +28,7 @@ pub fn clip_seed(dataset_seed: u64, clip_index: u64, attempt: u32) -> u64 {
 
 /// The random stream of one concern of a clip.
 pub fn stream(clip_seed: u64, concern: &str) -> ChaCha8Rng {
-    let name_hash =
-        concern.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    ChaCha8Rng::seed_from_u64(combine(clip_seed, name_hash))
+    ChaCha8Rng::seed_from_u64(combine(clip_seed, crate::hash::fnv1a64(concern.as_bytes())))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::camera::CameraAxes;
 use super::rng::{RNG_NAME, clip_seed, stream};
 use super::*;
 use crate::content::{
-    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, Range, RoleDef, SceneDef, ScriptStep, SetupStep, ShapeDef,
+    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, Range, SceneDef, ScriptStep, SetupStep, ShapeDef,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -30,18 +30,6 @@ pub fn choose_action(content: &Content, clip_index: u64) -> Result<&Loaded<Actio
         return Err(SampleError::NoActions);
     }
     Ok(&content.actions[(clip_index % count) as usize])
-}
-
-fn kind_fits(kind: &ObjectKindDef, role: &RoleDef) -> bool {
-    role.requires.iter().all(|wanted| kind.shape.has_trait(*wanted))
-}
-
-fn scene_can_stage(scene: &SceneDef, action: &ActionDef, content: &Content) -> bool {
-    action.roles.iter().all(|role| scene_kinds(scene, content).any(|kind| kind_fits(kind, role)))
-}
-
-fn scene_kinds<'a>(scene: &'a SceneDef, content: &'a Content) -> impl Iterator<Item = &'a ObjectKindDef> + 'a {
-    scene.objects.iter().filter_map(|name| content.objects.def.kinds.iter().find(|kind| &kind.name == name))
 }
 
 fn uniform(rng: &mut ChaCha8Rng, range: Range) -> f32 {
@@ -65,8 +53,7 @@ pub fn sample_clip(
     video: VideoSpec,
 ) -> Result<ClipSpec, SampleError> {
     let action = choose_action(content, clip_index)?;
-    let hosts: Vec<&Loaded<SceneDef>> =
-        content.scenes.iter().filter(|scene| scene_can_stage(&scene.def, &action.def, content)).collect();
+    let hosts = content.stages(&action.def);
     if hosts.is_empty() {
         return Err(SampleError::NoSceneForAction(action.def.name.clone()));
     }
@@ -86,7 +73,8 @@ pub fn sample_clip(
 
     let mut object_rng = stream(seed, "objects");
     let mut objects = sample_role_objects(scene_def, action_def, content, &area, &axes, &mut object_rng);
-    let time_scale = video.frames as f32 / action_def.script_frames as f32;
+    // Script frame numbers span 0..script_frames-1; map that span onto this clip's 0..frames-1.
+    let time_scale = video.frames.saturating_sub(1) as f32 / action_def.script_frames.saturating_sub(1).max(1) as f32;
     let actor = sample_actor(action_def, &mut objects, &axes, work_surface_top, time_scale, &mut stream(seed, "actor"));
     place_distractors(scene_def, content, &area, &actor, &mut objects, &mut stream(seed, "distractors"));
 
@@ -274,7 +262,7 @@ fn sample_role_objects(
     let colors = &content.objects.def.colors;
     let mut objects: Vec<ObjectSpec> = Vec::new();
     for role in &action.roles {
-        let fitting: Vec<&ObjectKindDef> = scene_kinds(scene, content).filter(|kind| kind_fits(kind, role)).collect();
+        let fitting: Vec<&ObjectKindDef> = content.scene_kinds(scene).filter(|kind| role.fits(kind)).collect();
         let kind = *pick(rng, &fitting);
         let taken: Vec<String> = objects.iter().map(|o| o.color_word.clone()).collect();
         objects.push(sample_object(kind, colors, &taken, Some(role.name.clone()), rng));
@@ -418,7 +406,7 @@ fn place_distractors(
     rng: &mut ChaCha8Rng,
 ) {
     let count = uniform_frames(rng, scene.distractors);
-    let kinds: Vec<&ObjectKindDef> = scene_kinds(scene, content).collect();
+    let kinds: Vec<&ObjectKindDef> = content.scene_kinds(scene).collect();
     let axes_free = CameraAxes { right: Vec3::X, away: Vec3::NEG_Z };
     // Points to keep clear of: role objects and the actor's path, sampled finely.
     let mut keep_clear: Vec<(Vec3, f32)> = objects
