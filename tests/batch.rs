@@ -228,8 +228,13 @@ fn a_dataset_configuration_drives_generate_and_flags_override_it() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let output =
-        synthact_in(&["generate", "--quiet", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let (config, out_dir) = (config.to_str().unwrap(), out.to_str().unwrap());
+    let with_config = |extra: &[&str]| {
+        let mut args = vec!["generate", "--quiet", "--config", config, "--out", out_dir];
+        args.extend_from_slice(extra);
+        synthact_in(&args)
+    };
+    let output = with_config(&[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let labels: Vec<serde_json::Value> =
         ["000000", "000001"].iter().map(|id| read_json(&out.join(id).join("label.json"))).collect();
@@ -243,29 +248,11 @@ fn a_dataset_configuration_drives_generate_and_flags_override_it() {
     assert_eq!(read_json(&out.join("test.json")), serde_json::json!([]), "no test split at 50/50");
 
     // A flag overrides the configuration; the same recipe resumes and extends the dataset.
-    let output = synthact_in(&[
-        "generate",
-        "--quiet",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--clips",
-        "3",
-    ]);
+    let output = with_config(&["--clips", "3"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(out.join("000002/label.json").is_file());
     // Another recipe (here another seed) is refused rather than mixed into the dataset.
-    let output = synthact_in(&[
-        "generate",
-        "--quiet",
-        "--config",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--seed",
-        "5",
-    ]);
+    let output = with_config(&["--seed", "5"]);
     assert!(!output.status.success());
     assert!(stderr(&output).contains("recipe.json"), "{}", stderr(&output));
 }
