@@ -28,7 +28,7 @@ fn list_prints_scenes_and_actions_with_templates() {
 fn validate_accepts_the_shipped_content() {
     let output = synthact(&["validate"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).starts_with("ok: 1 scene(s), 3 action(s)"), "{}", stdout(&output));
+    assert!(stdout(&output).starts_with("ok: 3 scene(s), 3 action(s)"), "{}", stdout(&output));
 }
 
 /// Runs `validate` and `generate` on a scenes directory holding `text`; both must fail, name the
@@ -181,4 +181,27 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("skipped 6"), "{}", stdout(&output));
     assert_eq!(std::fs::read(reference.join("img_00001.jpg")).unwrap(), before);
+}
+
+#[test]
+fn a_scene_file_dropped_into_a_directory_is_listed_validated_and_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
+    std::fs::write(dir.path().join("attic.ron"), text.replacen("name: \"tabletop_room\"", "name: \"attic\"", 1))
+        .unwrap();
+    let scenes = dir.path().to_str().unwrap();
+    let listed = synthact(&["list", "--scenes-dir", scenes]);
+    assert!(stdout(&listed).contains("attic"), "{}", stdout(&listed));
+    let validated = synthact(&["validate", "--scenes-dir", scenes]);
+    assert!(validated.status.success(), "{}", stderr(&validated));
+    let out = dir.path().join("out");
+    let args = ["generate", "--scenes-dir", scenes, "--out", out.to_str().unwrap(), "--clips", "3", "--quiet"];
+    let output = synthact(&[&args[..], &["--width", "64", "--height", "64", "--frames", "6"]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    for id in ["000000", "000001", "000002"] {
+        let label = read_label(&out.join(id));
+        assert_eq!(label.scene, "attic");
+        let frame = image::open(out.join(id).join("img_00006.jpg")).unwrap().to_rgb8();
+        assert!(shows_a_scene(&frame));
+    }
 }

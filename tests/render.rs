@@ -67,6 +67,44 @@ fn every_action_renders_a_verified_clip_of_scene_frames() {
     }
 }
 
+#[test]
+fn every_scene_renders_every_action_it_can_stage() {
+    let _turn = RENDER.lock().unwrap_or_else(|e| e.into_inner());
+    let content = Content::load_builtin().unwrap();
+    assert!(content.scenes.len() >= 3, "three built-in scenes");
+    let video = small_video(64, 6);
+    let mut renderer = Renderer::new(video.width, video.height);
+    let mut staged = std::collections::BTreeSet::new();
+    // Actions cycle fastest and scenes next, so these indices cover every (scene, action) pair.
+    for index in 0..(content.scenes.len() * content.actions.len()) as u64 {
+        let clip = plan_clip(&content, SEED, index, video, 20).unwrap_or_else(|e| panic!("{e}"));
+        let frames = render(&mut renderer, &clip);
+        assert_eq!(frames.len(), 6);
+        for (i, frame) in frames.iter().enumerate() {
+            let stats = common::frame_stats(frame);
+            assert!(
+                shows_a_scene(frame),
+                "{} in {} frame {i}: blank or flat {stats:?}",
+                clip.spec.action,
+                clip.spec.scene
+            );
+        }
+        staged.insert((clip.spec.scene.clone(), clip.spec.action.clone()));
+    }
+    for scene in &content.scenes {
+        for action in
+            content.actions.iter().filter(|a| content.stages(&a.def).iter().any(|s| s.def.name == scene.def.name))
+        {
+            assert!(
+                staged.contains(&(scene.def.name.clone(), action.def.name.clone())),
+                "{} x {}",
+                scene.def.name,
+                action.def.name
+            );
+        }
+    }
+}
+
 /// Target colors far in hue from skin, wood and every other library color.
 const MEASURABLE_COLORS: [&str; 3] = ["green", "blue", "purple"];
 

@@ -39,6 +39,12 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Whether a frame shows a scene: not blank, not one flat color.
 pub fn shows_a_scene(image: &RgbImage) -> bool {
+    let (mean, std, distinct) = frame_stats(image);
+    mean > 10.0 && mean < 245.0 && std > 6.0 && distinct >= 16
+}
+
+/// Mean and standard deviation of luma, and the number of distinct colors (5 bits a channel).
+pub fn frame_stats(image: &RgbImage) -> (f64, f64, usize) {
     let luma: Vec<f64> =
         image.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect();
     let mean = luma.iter().sum::<f64>() / luma.len() as f64;
@@ -46,7 +52,7 @@ pub fn shows_a_scene(image: &RgbImage) -> bool {
     let mut distinct: Vec<[u8; 3]> = image.pixels().map(|p| [p[0] >> 3, p[1] >> 3, p[2] >> 3]).collect();
     distinct.sort();
     distinct.dedup();
-    mean > 10.0 && mean < 245.0 && std > 6.0 && distinct.len() > 30
+    (mean, std, distinct.len())
 }
 
 /// Hue (degrees), saturation and value of an sRGB color in 0..1.
