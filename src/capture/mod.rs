@@ -51,7 +51,7 @@ pub struct RenderTiming {
 }
 
 /// Shadow map resolution (texels per side).
-const SHADOW_MAP_SIZE: usize = 512;
+const SHADOW_MAP_SIZE: usize = 1024;
 
 /// Bound on the frames rendered at start-up until the output is stable.
 const MAX_WARMUP_FRAMES: u32 = 12;

@@ -92,7 +92,7 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         DirectionalLight { illuminance: lighting.sun_illuminance, shadow_maps_enabled: lighting.shadows, ..default() },
         // A single cascade over the few metres the camera sees: the defaults are sized for large
         // worlds and cost about ten times more on the software rasterizer.
-        CascadeShadowConfigBuilder { num_cascades: 1, minimum_distance: 0.1, maximum_distance: 4.0, ..default() }
+        CascadeShadowConfigBuilder { num_cascades: 1, minimum_distance: 0.1, maximum_distance: 2.5, ..default() }
             .build(),
         Transform::from_translation(area_centre + sun * 5.0).looking_at(area_centre, up),
     ));
