@@ -18,7 +18,7 @@ use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
     ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, check_encoders,
-    collect_labels, write_atomically, write_manifests, write_webdataset,
+    collect_labels, publish, write_atomically, write_manifests, write_webdataset,
 };
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
@@ -452,11 +452,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
                     std::fs::copy(&file, temp.join(name)).map_err(copy_error)?;
                 }
             }
-            std::fs::rename(&temp, &to).map_err(|source| MergeError::Copy {
-                from: temp.clone(),
-                to: to.clone(),
-                source,
-            })?;
+            publish(&temp, &to)?;
             copied += 1;
         }
     }

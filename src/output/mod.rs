@@ -55,7 +55,7 @@ pub enum OutputError {
     WriterGone,
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io { path: path.to_path_buf(), source }
 }
 
@@ -216,20 +216,24 @@ fn run_job(job: Job) -> Result<(), OutputError> {
             }
             let label_path = temp.join("label.json");
             std::fs::write(&label_path, label).map_err(io_error(&label_path))?;
-            if !done.exists() {
-                return std::fs::rename(&temp, &done).map_err(io_error(&done));
-            }
-            // Something is in the final place (an unfinished directory, or a clip rendered
-            // again): move it aside rather than deleting it first, so a kill between the steps
-            // leaves a hidden whole copy instead of a half-deleted clip.
-            let name = done.file_name().and_then(|n| n.to_str()).unwrap_or("clip");
-            let aside = done.with_file_name(format!("{TEMP_PREFIX}old-{name}"));
-            if aside.exists() {
-                std::fs::remove_dir_all(&aside).map_err(io_error(&aside))?;
-            }
-            std::fs::rename(&done, &aside).map_err(io_error(&aside))?;
-            std::fs::rename(&temp, &done).map_err(io_error(&done))?;
-            std::fs::remove_dir_all(&aside).map_err(io_error(&aside))
+            publish(&temp, &done)
         }
     }
+}
+
+/// Renames the complete clip directory `temp` to its final place `done`. Something already
+/// there (an unfinished directory, or a clip rendered again) is moved aside rather than deleted
+/// first, so a kill between the steps leaves a hidden whole copy instead of a half-deleted clip.
+pub(crate) fn publish(temp: &Path, done: &Path) -> Result<(), OutputError> {
+    if !done.exists() {
+        return std::fs::rename(temp, done).map_err(io_error(done));
+    }
+    let name = done.file_name().and_then(|n| n.to_str()).unwrap_or("clip");
+    let aside = done.with_file_name(format!("{TEMP_PREFIX}old-{name}"));
+    if aside.exists() {
+        std::fs::remove_dir_all(&aside).map_err(io_error(&aside))?;
+    }
+    std::fs::rename(done, &aside).map_err(io_error(&aside))?;
+    std::fs::rename(temp, done).map_err(io_error(done))?;
+    std::fs::remove_dir_all(&aside).map_err(io_error(&aside))
 }

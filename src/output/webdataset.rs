@@ -8,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::manifests::SplitRule;
-use super::{ClipLabel, OutputError, Split, TEMP_PREFIX, frame_file_name};
+use super::{ClipLabel, OutputError, Split, TEMP_PREFIX, frame_file_name, io_error};
 
 /// Clips per tar shard.
 pub const CLIPS_PER_TAR: usize = 1000;
@@ -16,28 +16,24 @@ pub const CLIPS_PER_TAR: usize = 1000;
 /// Writes the tar shards of `labels` (finished clips under `out`) into `out/webdataset/`.
 pub fn write_webdataset(out: &Path, labels: &[ClipLabel], rule: SplitRule) -> Result<usize, OutputError> {
     let dir = out.join("webdataset");
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| OutputError::Io { path, source }
-    };
     if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
     }
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     let mut written = 0;
     for (split, name) in [(Split::Train, "train"), (Split::Validation, "validation"), (Split::Test, "test")] {
         let clips: Vec<&ClipLabel> = labels.iter().filter(|l| rule.split_of(&l.id) == split).collect();
         for (number, chunk) in clips.chunks(CLIPS_PER_TAR).enumerate() {
             let path = dir.join(format!("{name}-{number:06}.tar"));
             let temp = dir.join(format!("{TEMP_PREFIX}{name}-{number:06}.tar"));
-            let file = File::create(&temp).map_err(io(&temp))?;
+            let file = File::create(&temp).map_err(io_error(&temp))?;
             let mut tar = tar::Builder::new(BufWriter::new(file));
             for clip in chunk {
-                append_clip(&mut tar, &out.join(&clip.id), clip).map_err(io(&path))?;
+                append_clip(&mut tar, &out.join(&clip.id), clip).map_err(io_error(&path))?;
             }
-            let mut writer = tar.into_inner().map_err(io(&temp))?;
-            writer.flush().map_err(io(&temp))?;
-            std::fs::rename(&temp, &path).map_err(io(&path))?;
+            let mut writer = tar.into_inner().map_err(io_error(&temp))?;
+            writer.flush().map_err(io_error(&temp))?;
+            std::fs::rename(&temp, &path).map_err(io_error(&path))?;
             written += 1;
         }
     }
