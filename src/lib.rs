@@ -13,7 +13,8 @@
 //! 6. [`output`]: frames, optional videos and `label.json` written atomically as one clip
 //!    directory; dataset manifests (SSv2, MMAction2, PySlowFast, WebDataset) from the labels.
 //!
-//! [`dataset`] drives the whole flow for many clips, [`bench`] measures it.
+//! [`dataset`] drives the whole flow for many clips, [`bench`] measures it, and [`trial`] runs
+//! steps 1 to 4 alone to tune action scripts.
 
 pub mod bench;
 pub mod capture;
@@ -23,5 +24,6 @@ mod hash;
 pub mod output;
 pub mod simulation;
 pub mod spec;
+pub mod trial;
 pub mod verify;
 pub mod world;

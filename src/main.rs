@@ -38,6 +38,34 @@ enum Command {
     Rerender(RerenderArgs),
     /// Combine shard output directories into one dataset and write its manifests.
     Merge(MergeArgs),
+    /// Simulate and verify attempts of each action without rendering; report how many pass and
+    /// which postconditions fail. Exits non-zero if an action passes less than --min-pass-rate.
+    Trial(TrialArgs),
+}
+
+#[derive(Args)]
+struct TrialArgs {
+    /// Attempts per action.
+    #[arg(long, default_value_t = 20)]
+    attempts: u32,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Only these scenes (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    scenes: Vec<String>,
+    /// Only these actions (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    actions: Vec<String>,
+    /// Fail if an action's pass rate is below this fraction.
+    #[arg(long, default_value_t = 0.0)]
+    min_pass_rate: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    content: ContentArgs,
+    #[command(flatten)]
+    video: VideoArgs,
 }
 
 #[derive(Args)]
@@ -308,6 +336,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 merge(&args.shards, &args.out).with_context(|| format!("merging into {}", args.out.display()))?;
             let total = synthact::output::collect_labels(&args.out)?.len();
             println!("merged {copied} new clip(s); {} now holds {total} clip(s) and its manifests", args.out.display());
+            Ok(())
+        }
+        Command::Trial(args) => {
+            let video = args.video.video(&DatasetConfigDef::default())?;
+            let mut content = args.content.load()?;
+            content.select(&args.scenes, &args.actions).map_err(anyhow::Error::msg)?;
+            let report = synthact::trial::trial(&content, args.seed, args.attempts.max(1), video)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for action in &report {
+                    let scenes: Vec<String> =
+                        action.by_scene.iter().map(|(name, (tried, passed))| format!("{name} {passed}/{tried}")).collect();
+                    println!(
+                        "{:<24} {:>3}/{:<3} passed ({:>3.0}%)  {}",
+                        action.action,
+                        action.passed,
+                        action.attempts,
+                        action.pass_rate() * 100.0,
+                        scenes.join(", ")
+                    );
+                    for (condition, (count, measured)) in &action.failures {
+                        println!("    {count:>3} x {condition}  (last: {measured})");
+                    }
+                }
+            }
+            let weak: Vec<&str> = report
+                .iter()
+                .filter(|a| a.pass_rate() < args.min_pass_rate)
+                .map(|a| a.action.as_str())
+                .collect();
+            if !weak.is_empty() {
+                anyhow::bail!("pass rate below {} for: {}", args.min_pass_rate, weak.join(", "));
+            }
             Ok(())
         }
         Command::Bench(args) => {

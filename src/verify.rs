@@ -4,12 +4,12 @@
 //! camera where it speaks of the image. A clip whose checks fail is never rendered; the dataset
 //! driver re-samples it with the next attempt seed.
 
-use bevy::math::{Vec2, Vec3};
+use bevy::math::{Quat, Vec2, Vec3};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{ActionDef, Postcondition, Side};
 use crate::simulation::Trajectory;
-use crate::spec::{CameraModel, ClipSpec};
+use crate::spec::{CameraAxes, CameraModel, ClipSpec, ObjectSpec, distance_to_edge};
 
 /// The outcome of one postcondition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,13 +30,27 @@ pub struct Verification {
 
 /// Evaluates `action`'s postconditions on a simulated clip.
 pub fn verify(spec: &ClipSpec, action: &ActionDef, trajectory: &Trajectory) -> Verification {
+    // A mirrored clip is checked against the mirrored script it played.
+    let mirrored;
+    let action = if spec.mirrored {
+        mirrored = action.mirrored();
+        &mirrored
+    } else {
+        action
+    };
     let camera = CameraModel::new(&spec.camera, spec.video.width, spec.video.height);
     let checks: Vec<Check> =
-        action.postconditions.iter().map(|condition| check(spec, &camera, condition, trajectory)).collect();
+        action.postconditions.iter().map(|condition| check(spec, &camera, condition, trajectory, action.script_frames)).collect();
     Verification { passed: checks.iter().all(|c| c.passed), checks }
 }
 
-fn check(spec: &ClipSpec, camera: &CameraModel, condition: &Postcondition, trajectory: &Trajectory) -> Check {
+fn check(
+    spec: &ClipSpec,
+    camera: &CameraModel,
+    condition: &Postcondition,
+    trajectory: &Trajectory,
+    script_frames: u32,
+) -> Check {
     let described = ron::to_string(condition).unwrap_or_else(|_| format!("{condition:?}"));
     let Some((index, object)) = spec.role_object(condition.role()) else {
         return Check { condition: described, passed: false, measured: "role has no object".into() };
@@ -45,6 +59,16 @@ fn check(spec: &ClipSpec, camera: &CameraModel, condition: &Postcondition, traje
     let (Some(first), Some(last)) = (positions.first().copied(), positions.last().copied()) else {
         return Check { condition: described, passed: false, measured: "no frames".into() };
     };
+    let other = match condition.other().map(|name| spec.role_object(name)) {
+        None => None,
+        Some(Some(found)) => Some(found),
+        Some(None) => return Check { condition: described, passed: false, measured: "other role has no object".into() },
+    };
+    let other_positions: Vec<Vec3> = match other {
+        Some((other_index, _)) => trajectory.frames.iter().map(|f| Vec3::from(f.objects[other_index].position)).collect(),
+        None => Vec::new(),
+    };
+    let rotations: Vec<Quat> = trajectory.frames.iter().map(|f| Quat::from_array(f.objects[index].rotation)).collect();
     let pixel = |p: Vec3| camera.project(p);
     let (passed, measured) = match condition {
         Postcondition::MovesInImage { toward, min_fraction, .. } => match (pixel(first), pixel(last)) {
@@ -66,9 +90,14 @@ fn check(spec: &ClipSpec, camera: &CameraModel, condition: &Postcondition, traje
             let drop = first.y - last.y;
             (drop >= *min_drop, format!("dropped {drop:.3} m"))
         }
-        Postcondition::StaysInFrame { margin, .. } => {
-            let outside =
-                positions.iter().position(|p| !pixel(*p).is_some_and(|px: Vec2| camera.in_frame(px, *margin)));
+        Postcondition::StaysInFrame { margin, until, .. } => {
+            // Script frames scale to the clip's length as the script's timings do.
+            let time_scale = (spec.video.frames.saturating_sub(1)) as f32 / (script_frames.saturating_sub(1).max(1)) as f32;
+            let checked = until.map_or(positions.len(), |until| (until as f32 * time_scale).round() as usize + 1);
+            let outside = positions
+                .iter()
+                .take(checked)
+                .position(|p| !pixel(*p).is_some_and(|px: Vec2| camera.in_frame(px, *margin)));
             match outside {
                 None => (true, "in frame in every frame".into()),
                 Some(frame) => (false, format!("left the frame at frame {frame}")),
@@ -85,6 +114,78 @@ fn check(spec: &ClipSpec, camera: &CameraModel, condition: &Postcondition, traje
             Some(frame) => (true, format!("first contact at frame {frame}")),
             None => (false, "the actor never touched it".into()),
         },
+        Postcondition::EndsBelowWorkSurface { min_depth, .. } => {
+            let depth = spec.work_surface_top - last.y;
+            (depth >= *min_depth, format!("centre ends {depth:.3} m below the work surface's top"))
+        }
+        Postcondition::EndsNearEdge { toward, within, .. } => {
+            let direction = CameraAxes::new(&spec.camera).direction(*toward);
+            let to_edge = distance_to_edge(spec.work_surface_rect(), [last.x, last.z], [direction.x, direction.z]);
+            let on_top = last.y > spec.work_surface_top;
+            (
+                on_top && (0.0..=*within).contains(&to_edge),
+                format!("centre ends {to_edge:.3} m from the edge, {}", if on_top { "on the surface" } else { "off it" }),
+            )
+        }
+        Postcondition::Rotates { min_deg, .. } => {
+            let turned: f32 = rotations.windows(2).map(|pair| pair[0].angle_between(pair[1]).to_degrees()).sum();
+            (turned >= *min_deg, format!("turned {turned:.0} degrees in all"))
+        }
+        Postcondition::Tilts { min_deg, .. } => {
+            let up = rotations.last().copied().unwrap_or_default() * Vec3::Y;
+            let tilt = up.angle_between(Vec3::Y).to_degrees();
+            (tilt >= *min_deg, format!("up axis ends {tilt:.0} degrees from vertical"))
+        }
+        Postcondition::GetsCloser { max_ratio, .. } | Postcondition::MovesApart { min_ratio: max_ratio, .. } => {
+            let (Some(a), Some(b)) = (other_positions.first(), other_positions.last()) else {
+                return Check { condition: described, passed: false, measured: "no frames".into() };
+            };
+            let (before, after) = (first.distance(*a), last.distance(*b));
+            let ratio = after / before.max(1e-6);
+            let passed = if matches!(condition, Postcondition::GetsCloser { .. }) {
+                ratio <= *max_ratio
+            } else {
+                ratio >= *max_ratio
+            };
+            (passed, format!("distance {before:.3} m -> {after:.3} m (ratio {ratio:.2})"))
+        }
+        Postcondition::Touches { .. } | Postcondition::NeverTouches { .. } => {
+            let other_index = other.expect("a pair condition").0;
+            let contact = trajectory.first_contact_between(index, other_index);
+            let wanted = matches!(condition, Postcondition::Touches { .. });
+            let measured = match contact {
+                Some(frame) => format!("first touched at frame {frame}"),
+                None => "never touched".into(),
+            };
+            (contact.is_some() == wanted, measured)
+        }
+        Postcondition::EndsOn { .. } => {
+            let (other_index, under) = other.expect("a pair condition");
+            let last_frame = trajectory.frames.last().expect("frames checked above");
+            let base = posed(under, last_frame.objects[other_index].rotation);
+            let top = posed(object, last_frame.objects[index].rotation);
+            let base_centre = Vec3::from(last_frame.objects[other_index].position);
+            // Resting on it: its bottom near the other's top, its centre over the other's footprint.
+            let gap = (last.y - reach_of(&top, Vec3::NEG_Y)) - (base_centre.y + reach_of(&base, Vec3::Y));
+            let horizontal = Vec3::new(last.x - base_centre.x, 0.0, last.z - base_centre.z);
+            let over = horizontal.length() <= reach_of(&base, horizontal.normalize_or(Vec3::X));
+            (
+                over && gap.abs() < 0.01 && trajectory.first_contact_between(index, other_index).is_some(),
+                format!(
+                    "ends {} the other's footprint, {gap:.3} m above its top",
+                    if over { "over" } else { "outside" }
+                ),
+            )
+        }
     };
     Check { condition: described, passed, measured }
+}
+
+/// An object spec with the rotation of some frame, for support distances.
+fn posed(object: &ObjectSpec, rotation: [f32; 4]) -> ObjectSpec {
+    ObjectSpec { rotation, ..object.clone() }
+}
+
+fn reach_of(object: &ObjectSpec, direction: Vec3) -> f32 {
+    crate::spec::reach(object, direction)
 }

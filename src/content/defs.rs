@@ -189,6 +189,14 @@ impl ShapeDef {
             (ShapeDef::Ball { .. }, ObjectTrait::CanRoll) => true,
             (ShapeDef::Ball { .. }, _) => false,
             (_, ObjectTrait::CanRoll) => false,
+            // Tall enough to tip over sideways: role objects face the camera, so a push from the
+            // image's side tips a box over its x extent.
+            (ShapeDef::Box { x, y, .. }, ObjectTrait::Tall) => y.0 >= 1.5 * x.1,
+            (ShapeDef::Cylinder { radius, height }, ObjectTrait::Tall) => height.0 >= 1.5 * 2.0 * radius.1,
+            (ShapeDef::Box { x, z, .. }, ObjectTrait::Wide) => x.0 >= 0.06 && z.0 >= 0.06,
+            (ShapeDef::Cylinder { radius, .. }, ObjectTrait::Wide) => radius.0 >= 0.03,
+            (ShapeDef::Box { x, y, z }, ObjectTrait::Squat) => y.1 <= 1.5 * x.0.min(z.0),
+            (ShapeDef::Cylinder { radius, height }, ObjectTrait::Squat) => height.1 <= 1.5 * 2.0 * radius.0,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
         }
     }
@@ -203,6 +211,14 @@ pub enum ObjectTrait {
     CanSlide,
     /// Stands stably on a flat face.
     CanStand,
+    /// At least one and a half times as tall as it is wide, for every size it comes in: it tips
+    /// over when pushed high on its side.
+    Tall,
+    /// At least 6 cm across its footprint in every direction, for every size: something can land
+    /// on it and stay.
+    Wide,
+    /// No more than 1.5 times as tall as it is wide, for every size: it lands upright and stays.
+    Squat,
 }
 
 /// The visible actor that conducts an action.
@@ -212,6 +228,8 @@ pub enum ActorKind {
     Hand,
     /// A thin stick held at an angle; it touches with its tip.
     Stick,
+    /// A flat wooden pusher block on a handle; it touches with its broad face.
+    Block,
 }
 
 /// A direction relative to the clip's camera: left and right as seen in the image, toward and
@@ -237,6 +255,15 @@ impl Side {
             Side::Down => Side::Up,
         }
     }
+
+    /// The side seen in a left-right mirror of the image.
+    pub fn mirrored(self) -> Side {
+        match self {
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
+            other => other,
+        }
+    }
 }
 
 /// An action script: the SSv2 class it produces, the objects it needs, what the actor does and
@@ -259,6 +286,13 @@ pub struct ActionDef {
     /// Actors that may conduct it; one is chosen per clip.
     #[serde(default = "default_actors")]
     pub actors: Vec<ActorKind>,
+    /// Whether half the clips (chosen per clip) mirror the script left-right. For classes whose
+    /// label names no side ("Tipping [something] over"), so both directions appear.
+    #[serde(default)]
+    pub mirror: bool,
+    /// Fixed things the action needs besides its role objects (a ramp).
+    #[serde(default)]
+    pub props: Vec<PropDef>,
     /// Where the role objects start.
     pub setup: Vec<SetupStep>,
     /// What the actor does, frame-timed.
@@ -290,8 +324,48 @@ impl RoleDef {
     }
 }
 
+/// A fixed prop an action needs. `u` and `v` place its centre as in [`SetupStep::Place`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum PropDef {
+    /// A board resting on the work surface at `angle_deg`, its low end toward `downhill`. Steps
+    /// refer to it by `name`.
+    Ramp {
+        name: String,
+        u: Range,
+        v: Range,
+        downhill: Side,
+        /// Metres along the slope, across it, and the board's thickness.
+        length: Range,
+        width: Range,
+        #[serde(default = "default_ramp_thickness")]
+        thickness: Range,
+        angle_deg: Range,
+        /// sRGB colors to choose from.
+        #[serde(default = "default_ramp_colors")]
+        colors: Vec<[f32; 3]>,
+    },
+}
+
+fn default_ramp_thickness() -> Range {
+    Range(0.012, 0.018)
+}
+
+fn default_ramp_colors() -> Vec<[f32; 3]> {
+    vec![[0.76, 0.62, 0.42], [0.55, 0.40, 0.26], [0.85, 0.84, 0.80], [0.30, 0.45, 0.60]]
+}
+
+impl PropDef {
+    pub fn name(&self) -> &str {
+        match self {
+            PropDef::Ramp { name, .. } => name,
+        }
+    }
+}
+
 /// Where a role's object starts. `u` runs along the image's right, `v` away from the camera, both
-/// in action-area units (-1..1 spans the area).
+/// in action-area units (-1..1 spans the area). Steps run in order; a step may refer to roles set
+/// up before it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum SetupStep {
@@ -299,13 +373,37 @@ pub enum SetupStep {
     Place { role: String, u: Range, v: Range },
     /// Held still in the air, `height` metres above the work surface, until a `Release`.
     Hold { role: String, u: Range, v: Range, height: Range },
+    /// Stands on the work surface `gap` metres (surface to surface) from role `of`, on its `side`,
+    /// shifted `offset` metres across that direction (along the image's right for a toward/away
+    /// side, away from the camera for a left/right side).
+    PlaceBeside { role: String, of: String, side: Side, gap: Range, offset: Range },
+    /// Held still with its bottom `height` metres above the top of role `over`, shifted up to
+    /// `offset` metres horizontally, until a `Release`.
+    HoldAbove { role: String, over: String, height: Range, offset: Range },
+    /// Stands on the work surface with its centre `from_edge` metres short of the surface's edge,
+    /// reached from the action area's centre going `toward`; `across` shifts it sideways in
+    /// action-area units (as `offset` in `PlaceBeside`).
+    NearEdge { role: String, toward: Side, from_edge: Range, across: Range },
+    /// Held resting on ramp prop `ramp`, at fraction `at` of its length from the low end, until a
+    /// `Release`.
+    OnRamp { role: String, ramp: String, at: Range },
 }
 
 impl SetupStep {
     pub fn role(&self) -> &str {
         match self {
-            SetupStep::Place { role, .. } | SetupStep::Hold { role, .. } => role,
+            SetupStep::Place { role, .. }
+            | SetupStep::Hold { role, .. }
+            | SetupStep::PlaceBeside { role, .. }
+            | SetupStep::HoldAbove { role, .. }
+            | SetupStep::NearEdge { role, .. }
+            | SetupStep::OnRamp { role, .. } => role,
         }
+    }
+
+    /// Whether the object is held in the air (kinematic) until released.
+    pub fn holds(&self) -> bool {
+        matches!(self, SetupStep::Hold { .. } | SetupStep::HoldAbove { .. } | SetupStep::OnRamp { .. })
     }
 }
 
@@ -314,10 +412,24 @@ impl SetupStep {
 #[serde(deny_unknown_fields)]
 pub enum ScriptStep {
     /// Where the actor's contact point is at frame 0: `gap` metres from the role's object on `side`.
-    Start { beside: String, side: Side, gap: Range },
+    /// For a horizontal side, `height` is where on the object it touches, as a fraction of the
+    /// object's height from its base (default: low on its side).
+    Start {
+        beside: String,
+        side: Side,
+        gap: Range,
+        #[serde(default)]
+        height: Option<Range>,
+    },
     /// Move the contact point `toward` a direction, through the role's object: it closes the gap,
     /// then carries on `distance` metres. Begins at frame `start`, lasts `duration` frames.
     Push { role: String, toward: Side, distance: Range, start: FrameRange, duration: FrameRange },
+    /// Push the role's object `toward` the work surface's edge until its centre is `past_edge`
+    /// metres beyond it (negative: short of it).
+    PushToEdge { role: String, toward: Side, past_edge: Range, start: FrameRange, duration: FrameRange },
+    /// Grip the role's object where the actor touches it (a fixed joint, from frame `start`), move
+    /// `distance` metres `toward` a direction over `duration` frames, and let go.
+    Pull { role: String, toward: Side, distance: Range, start: FrameRange, duration: FrameRange },
     /// Let go of a held role at `frame`; gravity does the rest.
     Release { role: String, frame: FrameRange },
     /// Move the actor `distance` metres `toward` a direction, `delay` frames after the previous
@@ -334,16 +446,39 @@ pub enum Postcondition {
     MovesInImage { role: String, toward: Side, min_fraction: f32 },
     /// The role's centre drops by at least `min_drop` metres.
     Drops { role: String, min_drop: f32 },
-    /// The role's centre stays inside the image in every frame, `margin` (fraction) from the border.
+    /// The role's centre stays inside the image in every frame up to script frame `until` (default:
+    /// the whole clip), `margin` (fraction) from the border.
     StaysInFrame {
         role: String,
         #[serde(default)]
         margin: f32,
+        #[serde(default)]
+        until: Option<u32>,
     },
     /// The role ends resting on the work surface.
     EndsOnWorkSurface { role: String },
     /// The actor touches the role's object at some frame.
     ActorTouches { role: String },
+    /// The role's centre ends at least `min_depth` metres below the work surface's top: it fell off.
+    EndsBelowWorkSurface { role: String, min_depth: f32 },
+    /// The role's centre ends on the work surface no more than `within` metres from its edge in
+    /// direction `toward`.
+    EndsNearEdge { role: String, toward: Side, within: f32 },
+    /// The role turns through at least `min_deg` degrees in total (summed frame to frame, so
+    /// rolling counts every turn).
+    Rotates { role: String, min_deg: f32 },
+    /// The role's up axis ends at least `min_deg` degrees from vertical: it was tipped over.
+    Tilts { role: String, min_deg: f32 },
+    /// The distance between the two roles' centres ends at most `max_ratio` times what it was.
+    GetsCloser { role: String, other: String, max_ratio: f32 },
+    /// The distance between the two roles' centres ends at least `min_ratio` times what it was.
+    MovesApart { role: String, other: String, min_ratio: f32 },
+    /// The two roles' objects touch at some frame.
+    Touches { role: String, other: String },
+    /// The two roles' objects never touch.
+    NeverTouches { role: String, other: String },
+    /// The role ends resting on top of `on`.
+    EndsOn { role: String, on: String },
 }
 
 impl Postcondition {
@@ -353,7 +488,90 @@ impl Postcondition {
             | Postcondition::Drops { role, .. }
             | Postcondition::StaysInFrame { role, .. }
             | Postcondition::EndsOnWorkSurface { role }
-            | Postcondition::ActorTouches { role } => role,
+            | Postcondition::ActorTouches { role }
+            | Postcondition::EndsBelowWorkSurface { role, .. }
+            | Postcondition::EndsNearEdge { role, .. }
+            | Postcondition::Rotates { role, .. }
+            | Postcondition::Tilts { role, .. }
+            | Postcondition::GetsCloser { role, .. }
+            | Postcondition::MovesApart { role, .. }
+            | Postcondition::Touches { role, .. }
+            | Postcondition::NeverTouches { role, .. }
+            | Postcondition::EndsOn { role, .. } => role,
         }
+    }
+
+    /// The second role a condition relates the first to, if any.
+    pub fn other(&self) -> Option<&str> {
+        match self {
+            Postcondition::GetsCloser { other, .. }
+            | Postcondition::MovesApart { other, .. }
+            | Postcondition::Touches { other, .. }
+            | Postcondition::NeverTouches { other, .. } => Some(other),
+            Postcondition::EndsOn { on, .. } => Some(on),
+            _ => None,
+        }
+    }
+}
+
+impl Range {
+    /// The range negated, for a left-right mirror of image-horizontal coordinates.
+    fn negated(self) -> Range {
+        Range(-self.1, -self.0)
+    }
+}
+
+impl ActionDef {
+    /// The same action seen in a left-right mirror of the image: every side and every `u`
+    /// (image-horizontal placement) swaps. Labels that name no side stay true under it.
+    pub fn mirrored(&self) -> ActionDef {
+        let mut def = self.clone();
+        for prop in &mut def.props {
+            match prop {
+                PropDef::Ramp { u, downhill, .. } => {
+                    *u = u.negated();
+                    *downhill = downhill.mirrored();
+                }
+            }
+        }
+        for step in &mut def.setup {
+            match step {
+                SetupStep::Place { u, .. } | SetupStep::Hold { u, .. } => *u = u.negated(),
+                // `offset` and `across` run along the image's right for a toward/away side (so they
+                // flip), and away from the camera for a left/right side (so they stay).
+                SetupStep::PlaceBeside { side, offset, .. } => {
+                    if matches!(side, Side::Toward | Side::Away) {
+                        *offset = offset.negated();
+                    }
+                    *side = side.mirrored();
+                }
+                SetupStep::NearEdge { toward, across, .. } => {
+                    if matches!(toward, Side::Toward | Side::Away) {
+                        *across = across.negated();
+                    }
+                    *toward = toward.mirrored();
+                }
+                SetupStep::HoldAbove { .. } | SetupStep::OnRamp { .. } => {}
+            }
+        }
+        for step in &mut def.script {
+            match step {
+                ScriptStep::Start { side, .. } => *side = side.mirrored(),
+                ScriptStep::Push { toward, .. }
+                | ScriptStep::PushToEdge { toward, .. }
+                | ScriptStep::Pull { toward, .. }
+                | ScriptStep::Retreat { toward, .. } => *toward = toward.mirrored(),
+                ScriptStep::Release { .. } => {}
+            }
+        }
+        for condition in &mut def.postconditions {
+            match condition {
+                Postcondition::MovesInImage { toward, .. } | Postcondition::EndsNearEdge { toward, .. } => {
+                    *toward = toward.mirrored()
+                }
+                _ => {}
+            }
+        }
+        def
     }
 }

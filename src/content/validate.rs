@@ -223,43 +223,128 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
     if def.actors.is_empty() {
         check.fail("actors", "list at least one actor kind");
     }
+    let mut props = BTreeSet::new();
+    for (i, prop) in def.props.iter().enumerate() {
+        let at = format!("props[{i}]");
+        check.name(&format!("{at}.name"), prop.name());
+        if roles.contains(prop.name()) || !props.insert(prop.name()) {
+            check.fail(format!("{at}.name"), format!("`{}` already names a role or prop", prop.name()));
+        }
+        match prop {
+            PropDef::Ramp { u, v, downhill, length, width, thickness, angle_deg, colors, .. } => {
+                check.range(format!("{at}.u"), *u, -1.0, 1.0);
+                check.range(format!("{at}.v"), *v, -1.0, 1.0);
+                if matches!(downhill, Side::Up | Side::Down) {
+                    check.fail(format!("{at}.downhill"), "a ramp runs downhill Left, Right, Toward or Away");
+                }
+                check.range(format!("{at}.length"), *length, 0.05, 2.0);
+                check.range(format!("{at}.width"), *width, 0.02, 2.0);
+                check.range(format!("{at}.thickness"), *thickness, 0.002, 0.2);
+                check.range(format!("{at}.angle_deg"), *angle_deg, 1.0, 60.0);
+                if colors.is_empty() {
+                    check.fail(format!("{at}.colors"), "give at least one color to choose from");
+                }
+                for (j, color) in colors.iter().enumerate() {
+                    check.srgb(format!("{at}.colors[{j}]"), *color);
+                }
+            }
+        }
+    }
     let mut held = BTreeSet::new();
-    let mut placed = BTreeSet::new();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let horizontal = |check: &mut Checker<ActionDef>, field: String, side: Side| {
+        if matches!(side, Side::Up | Side::Down) {
+            check.fail(field, "must be a horizontal side: Left, Right, Toward or Away");
+        }
+    };
     for (i, step) in def.setup.iter().enumerate() {
         let at = format!("setup[{i}]");
         require_role(&mut check, format!("{at}.role"), step.role());
-        if !placed.insert(step.role()) {
+        if placed.contains(step.role()) {
             check.fail(format!("{at}.role"), format!("role `{}` is set up twice", step.role()));
         }
-        let (u, v) = match step {
-            SetupStep::Place { u, v, .. } => (u, v),
-            SetupStep::Hold { u, v, height, role } => {
-                held.insert(role.as_str());
-                check.range(format!("{at}.height"), *height, 0.0, 5.0);
-                (u, v)
+        // A step may place its object relative to one set up before it.
+        let placed_before = |check: &mut Checker<ActionDef>, field: &str, role: &str| {
+            if !placed.contains(role) {
+                check.fail(format!("{at}.{field}"), format!("role `{role}` must be set up before this step"));
             }
         };
-        check.range(format!("{at}.u"), *u, -1.0, 1.0);
-        check.range(format!("{at}.v"), *v, -1.0, 1.0);
+        if step.holds() {
+            held.insert(step.role());
+        }
+        match step {
+            SetupStep::Place { u, v, .. } => {
+                check.range(format!("{at}.u"), *u, -1.0, 1.0);
+                check.range(format!("{at}.v"), *v, -1.0, 1.0);
+            }
+            SetupStep::Hold { u, v, height, .. } => {
+                check.range(format!("{at}.u"), *u, -1.0, 1.0);
+                check.range(format!("{at}.v"), *v, -1.0, 1.0);
+                check.range(format!("{at}.height"), *height, 0.0, 5.0);
+            }
+            SetupStep::PlaceBeside { of, side, gap, offset, .. } => {
+                placed_before(&mut check, "of", of);
+                horizontal(&mut check, format!("{at}.side"), *side);
+                check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
+                check.range(format!("{at}.offset"), *offset, -2.0, 2.0);
+            }
+            SetupStep::HoldAbove { over, height, offset, .. } => {
+                placed_before(&mut check, "over", over);
+                check.range(format!("{at}.height"), *height, 0.0, 5.0);
+                check.range(format!("{at}.offset"), *offset, 0.0, 2.0);
+            }
+            SetupStep::NearEdge { toward, from_edge, across, .. } => {
+                horizontal(&mut check, format!("{at}.toward"), *toward);
+                check.range(format!("{at}.from_edge"), *from_edge, -1.0, 5.0);
+                check.range(format!("{at}.across"), *across, -1.0, 1.0);
+            }
+            SetupStep::OnRamp { ramp, at: fraction, .. } => {
+                if !props.contains(ramp.as_str()) {
+                    check.fail(
+                        format!("{at}.ramp"),
+                        format!("no prop named `{ramp}`; the action's props are: {}", joined(&props)),
+                    );
+                }
+                check.range(format!("{at}.at"), *fraction, 0.0, 1.0);
+            }
+        }
+        placed.insert(step.role());
     }
     for role in &roles {
         if !placed.contains(role) {
-            check.fail("setup", format!("role `{role}` has no setup step (Place or Hold)"));
+            check.fail("setup", format!("role `{role}` has no setup step"));
         }
     }
     for (i, step) in def.script.iter().enumerate() {
         let at = format!("script[{i}]");
         match step {
-            ScriptStep::Start { beside, gap, .. } => {
+            ScriptStep::Start { beside, gap, height, .. } => {
                 if i != 0 {
                     check.fail(format!("{at}"), "`Start` must be the first script step");
                 }
                 require_role(&mut check, format!("{at}.beside"), beside);
                 check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
+                if let Some(height) = height {
+                    check.range(format!("{at}.height"), *height, 0.0, 1.5);
+                }
             }
-            ScriptStep::Push { role, distance, start, duration, .. } => {
+            ScriptStep::Push { role, distance, start, duration, .. }
+            | ScriptStep::Pull { role, distance, start, duration, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
                 check.range(format!("{at}.distance"), *distance, 0.0, 5.0);
+                check.frames(format!("{at}.start"), *start);
+                check.frames(format!("{at}.duration"), *duration);
+                if duration.0 == 0 {
+                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
+                }
+                if matches!(step, ScriptStep::Pull { .. }) && held.contains(role.as_str()) {
+                    check.fail(format!("{at}.role"), format!("role `{role}` is held still; it cannot be pulled"));
+                }
+            }
+            ScriptStep::PushToEdge { role, toward, past_edge, start, duration } => {
+                require_role(&mut check, format!("{at}.role"), role);
+                horizontal(&mut check, format!("{at}.toward"), *toward);
+                check.range(format!("{at}.past_edge"), *past_edge, -1.0, 1.0);
                 check.frames(format!("{at}.start"), *start);
                 check.frames(format!("{at}.duration"), *duration);
                 if duration.0 == 0 {
@@ -296,7 +381,35 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
         check.fail("script", "the script must begin with a `Start` step placing the actor");
     }
     for (i, condition) in def.postconditions.iter().enumerate() {
-        require_role(&mut check, format!("postconditions[{i}].role"), condition.role());
+        let at = format!("postconditions[{i}]");
+        require_role(&mut check, format!("{at}.role"), condition.role());
+        if let Some(other) = condition.other() {
+            let field = if matches!(condition, Postcondition::EndsOn { .. }) { "on" } else { "other" };
+            if !roles.contains(other) && !props.contains(other) {
+                check.fail(format!("{at}.{field}"), format!("unknown role `{other}`; the action declares: {}", joined(&roles)));
+            } else if other == condition.role() {
+                check.fail(format!("{at}.{field}"), "relates a role to itself");
+            }
+        }
+        match condition {
+            Postcondition::EndsNearEdge { toward, within, .. } => {
+                horizontal(&mut check, format!("{at}.toward"), *toward);
+                if !(within.is_finite() && *within >= 0.0) {
+                    check.fail(format!("{at}.within"), "must be zero or a positive number of metres");
+                }
+            }
+            Postcondition::GetsCloser { max_ratio: ratio, .. } | Postcondition::MovesApart { min_ratio: ratio, .. } => {
+                if !(ratio.is_finite() && *ratio > 0.0) {
+                    check.fail(format!("{at}"), "the ratio must be a positive number");
+                }
+            }
+            Postcondition::Rotates { min_deg, .. } | Postcondition::Tilts { min_deg, .. } => {
+                if !(min_deg.is_finite() && *min_deg >= 0.0) {
+                    check.fail(format!("{at}.min_deg"), "must be zero or a positive number of degrees");
+                }
+            }
+            _ => {}
+        }
         if let Postcondition::MovesInImage { toward, min_fraction, .. } = condition {
             if matches!(toward, Side::Toward | Side::Away) {
                 check.fail(format!("postconditions[{i}].toward"), "image motion is Left, Right, Up or Down");

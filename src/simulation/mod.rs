@@ -13,7 +13,7 @@ use bevy_rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::spec::ClipSpec;
-use crate::world::{PhysicsEntities, spawn_physics};
+use crate::world::{ObjectIndex, PhysicsEntities, spawn_physics};
 
 /// A rigid pose: position and rotation quaternion (x, y, z, w).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -40,34 +40,49 @@ pub struct FrameState {
     pub actor: Pose,
 }
 
-/// The simulated clip: one [`FrameState`] per video frame, and when the actor first touched
-/// each object.
+/// The simulated clip: one [`FrameState`] per video frame, and when things first touched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trajectory {
     pub frames: Vec<FrameState>,
     /// Per object, the first video frame at whose end the actor was in contact with it.
     pub first_actor_contact: Vec<Option<u32>>,
+    /// Pairs of objects that touched, `(a, b, frame)` with `a < b` (indices into the spec's
+    /// objects), each with the first video frame at whose end they were in contact.
+    pub object_contacts: Vec<(usize, usize, u32)>,
 }
 
-/// Collision starts between the actor and objects, by physics step.
+impl Trajectory {
+    /// The first frame objects `a` and `b` touched, if they did.
+    pub fn first_contact_between(&self, a: usize, b: usize) -> Option<u32> {
+        let (a, b) = (a.min(b), a.max(b));
+        self.object_contacts.iter().find(|(x, y, _)| (*x, *y) == (a, b)).map(|(_, _, frame)| *frame)
+    }
+}
+
+/// Who touched what: collision starts by physics step.
 #[derive(Resource, Default)]
 struct ContactLog {
     step: u32,
-    actor_contacts: Vec<(u32, Entity)>,
+    /// `(step, object index)` for the actor touching an object.
+    actor_contacts: Vec<(u32, usize)>,
+    /// `(step, object index, object index)` for two objects touching.
+    object_contacts: Vec<(u32, usize, usize)>,
 }
 
-fn log_actor_contacts(
+fn log_contacts(
     mut events: MessageReader<CollisionEvent>,
     actors: Query<(), With<crate::world::Actor>>,
+    objects: Query<&ObjectIndex>,
     mut log: ResMut<ContactLog>,
 ) {
     for event in events.read() {
         if let CollisionEvent::Started(a, b, _) = *event {
             let step = log.step;
-            if actors.contains(a) {
-                log.actor_contacts.push((step, b));
-            } else if actors.contains(b) {
-                log.actor_contacts.push((step, a));
+            match (objects.get(a).ok(), objects.get(b).ok()) {
+                (Some(x), Some(y)) => log.object_contacts.push((step, x.0.min(y.0), x.0.max(y.0))),
+                (Some(object), None) if actors.contains(b) => log.actor_contacts.push((step, object.0)),
+                (None, Some(object)) if actors.contains(a) => log.actor_contacts.push((step, object.0)),
+                _ => {}
             }
         }
     }
@@ -79,7 +94,7 @@ fn physics_app(dt: f32) -> App {
     app.add_plugins((MinimalPlugins, TransformPlugin, RapierPhysicsPlugin::<NoUserData>::default()));
     app.insert_resource(TimestepMode::Fixed { dt, substeps: 1 });
     app.init_resource::<ContactLog>();
-    app.add_systems(Last, log_actor_contacts);
+    app.add_systems(Last, log_contacts);
     app.finish();
     app.cleanup();
     // A few bodies per step: handing systems to other threads costs more than running them.
@@ -98,6 +113,7 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
     let mut frames = Vec::with_capacity(video.frames as usize);
     frames.push(record(app.world_mut(), &entities));
     let mut released: Vec<bool> = spec.objects.iter().map(|o| o.held_until_frame.is_none()).collect();
+    let mut gripping = vec![false; spec.actor.grips.len()];
     for step in 1..=(video.frames.saturating_sub(1) * steps_per_frame) {
         let frame_time = step as f32 / steps_per_frame as f32;
         let world = app.world_mut();
@@ -111,6 +127,24 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
                 released[index] = true;
             }
         }
+        // Grip with a fixed joint that keeps the object where it is relative to the actor, so
+        // gripping never jolts it; let go by removing the joint.
+        for (index, grip) in spec.actor.grips.iter().enumerate() {
+            let object = entities.objects[grip.object];
+            if !gripping[index] && frame_time > grip.from && frame_time <= grip.until {
+                let actor = *world.get::<Transform>(entities.actor).expect("actor spawned");
+                let held = *world.get::<Transform>(object).expect("object spawned");
+                let inverse = actor.rotation.inverse();
+                let joint = FixedJointBuilder::new()
+                    .local_anchor1(inverse * (held.translation - actor.translation))
+                    .local_basis1(inverse * held.rotation);
+                world.entity_mut(object).insert(ImpulseJoint::new(entities.actor, joint));
+                gripping[index] = true;
+            } else if gripping[index] && frame_time > grip.until {
+                world.entity_mut(object).remove::<ImpulseJoint>();
+                gripping[index] = false;
+            }
+        }
         // The kinematic actor is placed where its path is at the end of this step.
         let target = Vec3::from(spec.actor.position_at(frame_time));
         world.get_mut::<Transform>(entities.actor).expect("actor spawned").translation = target;
@@ -121,18 +155,19 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
         }
     }
     let log = app.world().resource::<ContactLog>();
-    let first_actor_contact = entities
-        .objects
-        .iter()
-        .map(|entity| {
-            log.actor_contacts
-                .iter()
-                .filter(|(_, other)| other == entity)
-                .map(|(step, _)| step.div_ceil(steps_per_frame))
-                .min()
-        })
+    let frame_of = |step: u32| step.div_ceil(steps_per_frame);
+    let first_actor_contact = (0..spec.objects.len())
+        .map(|index| log.actor_contacts.iter().filter(|(_, o)| *o == index).map(|(step, _)| frame_of(*step)).min())
         .collect();
-    Trajectory { frames, first_actor_contact }
+    let mut object_contacts: Vec<(usize, usize, u32)> = Vec::new();
+    for &(step, a, b) in &log.object_contacts {
+        match object_contacts.iter_mut().find(|(x, y, _)| (*x, *y) == (a, b)) {
+            Some(known) => known.2 = known.2.min(frame_of(step)),
+            None => object_contacts.push((a, b, frame_of(step))),
+        }
+    }
+    object_contacts.sort();
+    Trajectory { frames, first_actor_contact, object_contacts }
 }
 
 fn record(world: &mut World, entities: &PhysicsEntities) -> FrameState {

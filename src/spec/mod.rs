@@ -12,14 +12,14 @@ mod sample;
 
 pub use camera::{CameraAxes, CameraModel};
 pub use rng::{RNG_NAME, clip_seed, stream};
-pub use sample::{SampleError, choose_action, sample_clip};
+pub use sample::{SampleError, choose_action, reach, sample_clip};
 
 use serde::{Deserialize, Serialize};
 
 use crate::content::{ActorKind, Side};
 
 /// Version of the [`ClipSpec`] layout; bump it when a field changes meaning.
-pub const SPEC_VERSION: u32 = 1;
+pub const SPEC_VERSION: u32 = 2;
 
 /// Video settings shared by every clip of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +76,8 @@ pub struct ClipSpec {
     pub rng: String,
     pub scene: String,
     pub action: String,
+    /// Whether this clip plays the action's script mirrored left-right (see `ActionDef::mirror`).
+    pub mirrored: bool,
     pub template: String,
     pub class_index: u32,
     /// The role objects' names, in template order ("a red mug").
@@ -86,6 +88,8 @@ pub struct ClipSpec {
     pub camera: CameraSpec,
     pub lighting: LightingSpec,
     pub surfaces: Vec<SurfaceSpec>,
+    /// The surface actions happen on (one of `surfaces`).
+    pub work_surface: String,
     /// Height of the work surface's top, world metres.
     pub work_surface_top: f32,
     pub objects: Vec<ObjectSpec>,
@@ -170,6 +174,8 @@ pub struct ObjectSpec {
     pub rotation: [f32; 4],
     /// Held still until this frame (then dynamic); `None` for objects free from the start.
     pub held_until_frame: Option<u32>,
+    /// A prop that never moves (a ramp).
+    pub fixed: bool,
 }
 
 /// The actor: what it looks like and where its contact point is over time.
@@ -185,6 +191,17 @@ pub struct ActorSpec {
     pub rotation: [f32; 4],
     /// Keyframes of the contact point; eased between keyframes, held after the last.
     pub path: Vec<ActorKeyframe>,
+    /// When the actor holds an object rigidly (a fixed joint), as for pulling.
+    pub grips: Vec<Grip>,
+}
+
+/// The actor holds object `object` (an index into `ClipSpec::objects`) from frame `from` until
+/// frame `until` (fractional frames).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Grip {
+    pub object: usize,
+    pub from: f32,
+    pub until: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -216,8 +233,36 @@ impl ActorSpec {
 }
 
 impl ClipSpec {
+    /// The work surface's extent in world x and z: `[min_x, max_x, min_z, max_z]`.
+    pub fn work_surface_rect(&self) -> [f32; 4] {
+        let surface = self.surfaces.iter().find(|s| s.name == self.work_surface).expect("work surface in the spec");
+        work_rect(surface)
+    }
+
     /// The object playing `role`.
     pub fn role_object(&self, role: &str) -> Option<(usize, &ObjectSpec)> {
         self.objects.iter().enumerate().find(|(_, object)| object.role.as_deref() == Some(role))
     }
+}
+
+/// A surface's extent in world x and z: `[min_x, max_x, min_z, max_z]`.
+pub(crate) fn work_rect(surface: &SurfaceSpec) -> [f32; 4] {
+    let [x, _, z] = surface.position;
+    let [sx, _, sz] = surface.size;
+    [x - sx / 2.0, x + sx / 2.0, z - sz / 2.0, z + sz / 2.0]
+}
+
+/// How far a horizontal ray from `from` (x, z) in direction `direction` (x, z, unit) travels
+/// before leaving the rectangle `rect`; negative if `from` is already outside in that direction.
+pub fn distance_to_edge(rect: [f32; 4], from: [f32; 2], direction: [f32; 2]) -> f32 {
+    let mut distance = f32::INFINITY;
+    for (axis, (low, high)) in [(0, (rect[0], rect[1])), (1, (rect[2], rect[3]))] {
+        let d = direction[axis];
+        if d > 1e-6 {
+            distance = distance.min((high - from[axis]) / d);
+        } else if d < -1e-6 {
+            distance = distance.min((low - from[axis]) / d);
+        }
+    }
+    distance
 }

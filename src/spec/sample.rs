@@ -12,7 +12,7 @@ use super::camera::CameraAxes;
 use super::rng::{RNG_NAME, clip_seed, stream};
 use super::*;
 use crate::content::{
-    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, Range, SceneDef, ScriptStep, SetupStep, ShapeDef,
+    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, PropDef, Range, SceneDef, ScriptStep, SetupStep, ShapeDef,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -60,22 +60,32 @@ pub fn sample_clip(
     let actions = content.actions.len() as u64;
     let scene = hosts[((clip_index / actions) % hosts.len() as u64) as usize];
     let seed = clip_seed(dataset_seed, clip_index, attempt);
-    let (scene_def, action_def) = (&scene.def, &action.def);
+    let scene_def = &scene.def;
+    let mirrored = action.def.mirror && stream(seed, "mirror").random_bool(0.5);
+    let mirrored_def;
+    let action_def = if mirrored {
+        mirrored_def = action.def.mirrored();
+        &mirrored_def
+    } else {
+        &action.def
+    };
 
     let surfaces = sample_surfaces(scene_def, &mut stream(seed, "surfaces"));
     let work = surfaces.iter().find(|s| s.name == scene_def.work_surface).expect("validated work surface");
     let work_surface_top = work.position[1] + work.size[1] / 2.0;
-    let area = Area::new(scene_def, work_surface_top);
+    let area = Area { rect: work_rect(work), ..Area::new(scene_def, work_surface_top) };
 
     let camera = sample_camera(scene_def, &area, &mut stream(seed, "camera"));
     let axes = CameraAxes::new(&camera);
     let lighting = sample_lighting(scene_def, &mut stream(seed, "lighting"));
 
     let mut object_rng = stream(seed, "objects");
-    let mut objects = sample_role_objects(scene_def, action_def, content, &area, &axes, &mut object_rng);
+    let mut objects = sample_role_objects(scene_def, action_def, content, &mut object_rng);
+    objects.extend(place_props(action_def, &area, &axes, &mut stream(seed, "props")));
+    set_up_roles(action_def, &mut objects, &area, &axes, &mut object_rng);
     // Script frame numbers span 0..script_frames-1; map that span onto this clip's 0..frames-1.
     let time_scale = video.frames.saturating_sub(1) as f32 / action_def.script_frames.saturating_sub(1).max(1) as f32;
-    let actor = sample_actor(action_def, &mut objects, &axes, work_surface_top, time_scale, &mut stream(seed, "actor"));
+    let actor = sample_actor(action_def, &mut objects, &axes, &area, time_scale, &mut stream(seed, "actor"));
     place_distractors(scene_def, content, &area, &actor, &mut objects, &mut stream(seed, "distractors"));
 
     let placeholders: Vec<String> = action_def
@@ -95,6 +105,7 @@ pub fn sample_clip(
         rng: RNG_NAME.to_string(),
         scene: scene_def.name.clone(),
         action: action_def.name.clone(),
+        mirrored,
         template: action_def.template.clone(),
         class_index: action_def.class_index,
         label: fill_template(&action_def.template, &placeholders),
@@ -102,6 +113,7 @@ pub fn sample_clip(
         video,
         camera,
         lighting,
+        work_surface: scene_def.work_surface.clone(),
         surfaces,
         work_surface_top,
         objects,
@@ -162,16 +174,23 @@ fn sample_surfaces(scene: &SceneDef, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
         .collect()
 }
 
-/// The action area on the work surface.
+/// The action area on the work surface, and the work surface's extent.
 struct Area {
     center: Vec3,
     half: [f32; 2],
+    /// The work surface in world x and z, `[min_x, max_x, min_z, max_z]`.
+    rect: [f32; 4],
 }
 
 impl Area {
     fn new(scene: &SceneDef, top: f32) -> Self {
         let [x, z] = scene.action_area.center;
-        Area { center: Vec3::new(x, top, z), half: scene.action_area.half_extents }
+        Area { center: Vec3::new(x, top, z), half: scene.action_area.half_extents, rect: [f32::NAN; 4] }
+    }
+
+    /// How far the work surface extends from `point` in horizontal direction `direction`.
+    fn to_edge(&self, point: Vec3, direction: Vec3) -> f32 {
+        distance_to_edge(self.rect, [point.x, point.z], [direction.x, direction.z])
     }
 
     /// A point at area coordinates (u along the image's right, v away from the camera), kept inside.
@@ -248,15 +267,15 @@ fn sample_object(
         position: [0.0; 3],
         rotation: Quat::IDENTITY.to_array(),
         held_until_frame: None,
+        fixed: false,
     }
 }
 
+/// The role objects' kinds, sizes and materials; [`set_up_roles`] places them.
 fn sample_role_objects(
     scene: &SceneDef,
     action: &ActionDef,
     content: &Content,
-    area: &Area,
-    axes: &CameraAxes,
     rng: &mut ChaCha8Rng,
 ) -> Vec<ObjectSpec> {
     let colors = &content.objects.def.colors;
@@ -267,25 +286,126 @@ fn sample_role_objects(
         let taken: Vec<String> = objects.iter().map(|o| o.color_word.clone()).collect();
         objects.push(sample_object(kind, colors, &taken, Some(role.name.clone()), rng));
     }
-    // Role objects face the camera squarely, with a little yaw so boxes are not all aligned.
-    let facing = Quat::from_mat3(&Mat3::from_cols(axes.right, Vec3::Y, -axes.away));
-    for step in &action.setup {
-        let object = objects.iter_mut().find(|o| o.role.as_deref() == Some(step.role())).expect("validated role");
-        let half_height = object.shape.half_extents()[1];
-        let (u, v, lift) = match step {
-            SetupStep::Place { u, v, .. } => (uniform(rng, *u), uniform(rng, *v), 0.0),
-            SetupStep::Hold { u, v, height, .. } => (uniform(rng, *u), uniform(rng, *v), uniform(rng, *height)),
-        };
-        let ground = area.point(axes, u, v);
-        object.position = (ground + Vec3::Y * (half_height + lift)).to_array();
-        let yaw = Quat::from_rotation_y(rng.random_range(-0.3..=0.3));
-        object.rotation = (yaw * facing).to_array();
-    }
     objects
 }
 
+/// The action's props, fixed in place; each plays the role named after it.
+fn place_props(action: &ActionDef, area: &Area, axes: &CameraAxes, rng: &mut ChaCha8Rng) -> Vec<ObjectSpec> {
+    action
+        .props
+        .iter()
+        .map(|prop| match prop {
+            PropDef::Ramp { name, u, v, downhill, length, width, thickness, angle_deg, colors } => {
+                let (u, v) = (uniform(rng, *u), uniform(rng, *v));
+                let (length, width, thickness) =
+                    (uniform(rng, *length), uniform(rng, *width), uniform(rng, *thickness));
+                let angle = uniform(rng, *angle_deg).to_radians();
+                let color = *pick(rng, colors);
+                let uphill = -axes.direction(*downhill);
+                // Local x runs up the slope, local y is the board's normal, local z across it.
+                let along = uphill * angle.cos() + Vec3::Y * angle.sin();
+                let normal = -uphill * angle.sin() + Vec3::Y * angle.cos();
+                let rotation = Quat::from_mat3(&Mat3::from_cols(along, normal, along.cross(normal)));
+                // The low end's bottom edge rests on the work surface.
+                let ground = area.point(axes, u, v);
+                let lift = length / 2.0 * angle.sin() + thickness / 2.0 * angle.cos();
+                ObjectSpec {
+                    kind: "ramp".into(),
+                    name: "a ramp".into(),
+                    role: Some(name.clone()),
+                    shape: ShapeSpec::Box { size: [length, thickness, width] },
+                    color_word: String::new(),
+                    color,
+                    roughness: 0.7,
+                    metallic: 0.0,
+                    mass: 1.0,
+                    friction: 0.8,
+                    restitution: 0.05,
+                    position: (ground + Vec3::Y * lift).to_array(),
+                    rotation: rotation.to_array(),
+                    held_until_frame: None,
+                    fixed: true,
+                }
+            }
+        })
+        .collect()
+}
+
+/// The horizontal axis `offset`/`across` values run along for a side: the image's right for a
+/// toward/away side, away from the camera for a left/right one.
+fn across_axis(axes: &CameraAxes, side: Side) -> Vec3 {
+    if matches!(side, Side::Toward | Side::Away) { axes.right } else { axes.away }
+}
+
+/// Places the role objects by the action's setup steps, in order.
+fn set_up_roles(
+    action: &ActionDef,
+    objects: &mut [ObjectSpec],
+    area: &Area,
+    axes: &CameraAxes,
+    rng: &mut ChaCha8Rng,
+) {
+    let index = |role: &str, objects: &[ObjectSpec]| {
+        objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
+    };
+    // Role objects face the camera squarely, with a little yaw so boxes are not all aligned.
+    let facing = Quat::from_mat3(&Mat3::from_cols(axes.right, Vec3::Y, -axes.away));
+    for step in &action.setup {
+        let this = index(step.role(), objects);
+        let yaw = Quat::from_rotation_y(rng.random_range(-0.3..=0.3));
+        objects[this].rotation = (yaw * facing).to_array();
+        let object = &objects[this];
+        let standing = |ground: Vec3| ground + Vec3::Y * reach(object, Vec3::NEG_Y);
+        let position = match step {
+            SetupStep::Place { u, v, .. } => standing(area.point(axes, uniform(rng, *u), uniform(rng, *v))),
+            SetupStep::Hold { u, v, height, .. } => {
+                let ground = area.point(axes, uniform(rng, *u), uniform(rng, *v));
+                standing(ground) + Vec3::Y * uniform(rng, *height)
+            }
+            SetupStep::PlaceBeside { of, side, gap, offset, .. } => {
+                let other = &objects[index(of, objects)];
+                let out = axes.direction(*side);
+                let distance = reach(other, out) + uniform(rng, *gap) + reach(object, -out);
+                let shift = across_axis(axes, *side) * uniform(rng, *offset);
+                let centre = Vec3::from(other.position) + out * distance + shift;
+                standing(Vec3::new(centre.x, area.center.y, centre.z))
+            }
+            SetupStep::HoldAbove { over, height, offset, .. } => {
+                let other = &objects[index(over, objects)];
+                let top = other.position[1] + reach(other, Vec3::Y);
+                let (radius, angle) = (uniform(rng, *offset), rng.random_range(0.0..std::f32::consts::TAU));
+                Vec3::new(
+                    other.position[0] + radius * angle.cos(),
+                    top + uniform(rng, *height) + reach(object, Vec3::NEG_Y),
+                    other.position[2] + radius * angle.sin(),
+                )
+            }
+            SetupStep::NearEdge { toward, from_edge, across, .. } => {
+                let across = uniform(rng, *across);
+                let start = if matches!(toward, Side::Toward | Side::Away) {
+                    area.point(axes, across, 0.0)
+                } else {
+                    area.point(axes, 0.0, across)
+                };
+                let out = axes.direction(*toward);
+                standing(start + out * (area.to_edge(start, out) - uniform(rng, *from_edge)))
+            }
+            SetupStep::OnRamp { ramp, at, .. } => {
+                let board = &objects[index(ramp, objects)];
+                let ShapeSpec::Box { size: [length, thickness, _] } = board.shape else { unreachable!("ramps are boxes") };
+                let rotation = Quat::from_array(board.rotation);
+                let surface = Vec3::from(board.position)
+                    + rotation * Vec3::new((uniform(rng, *at) - 0.5) * length, thickness / 2.0, 0.0);
+                let normal = rotation * Vec3::Y;
+                surface + normal * (reach(object, -normal) + 0.001)
+            }
+        };
+        objects[this].position = position.to_array();
+    }
+}
+
 /// How far an object's surface is from its centre along a world direction.
-fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
+pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
     let rotation = Quat::from_array(object.rotation);
     let local = rotation.inverse() * direction;
     match object.shape {
@@ -305,10 +425,12 @@ fn sample_actor(
     action: &ActionDef,
     objects: &mut [ObjectSpec],
     axes: &CameraAxes,
-    work_top: f32,
+    area: &Area,
     time_scale: f32,
     rng: &mut ChaCha8Rng,
 ) -> ActorSpec {
+    let work_top = area.center.y;
+    let area_to_edge = |point: Vec3, direction: Vec3| area.to_edge(point, direction);
     // Script frames are written for `script_frames`-long clips; scale them to this clip.
     let frames =
         |rng: &mut ChaCha8Rng, range: crate::content::FrameRange| uniform_frames(rng, range) as f32 * time_scale;
@@ -325,6 +447,10 @@ fn sample_actor(
             let sticks = [[0.55, 0.38, 0.22], [0.25, 0.25, 0.27], [0.85, 0.85, 0.80], [0.15, 0.35, 0.60]];
             *pick(rng, &sticks)
         }
+        ActorKind::Block => {
+            let blocks = [[0.72, 0.56, 0.36], [0.60, 0.20, 0.15], [0.20, 0.40, 0.25], [0.80, 0.75, 0.30]];
+            *pick(rng, &blocks)
+        }
     };
     let scale = rng.random_range(0.9..=1.1f32);
     let object_index = |role: &str, objects: &[ObjectSpec]| {
@@ -336,21 +462,52 @@ fn sample_actor(
     let mut position = Vec3::ZERO;
     let mut last_end = 0.0f32;
     let mut first_push: Option<Side> = None;
+    let mut grips = Vec::new();
     for step in &action.script {
         match step {
-            ScriptStep::Start { beside, side, gap } => {
+            ScriptStep::Start { beside, side, gap, height } => {
                 let object = &objects[object_index(beside, objects)];
                 let centre = Vec3::from(object.position);
                 let out = axes.direction(*side);
                 let gap = uniform(rng, *gap);
                 position = centre + out * (reach(object, out) + gap);
                 if !matches!(side, Side::Up | Side::Down) {
-                    // Touch low on the object's side, but never scrape the table.
-                    let contact_height = (object.shape.half_extents()[1] * 0.8).clamp(0.012, 0.04);
-                    position.y = (centre.y - object.shape.half_extents()[1] + contact_height).max(work_top + 0.012);
+                    let object_height = 2.0 * object.shape.half_extents()[1];
+                    let bottom = centre.y - object_height / 2.0;
+                    let contact_height = match height {
+                        Some(fraction) => uniform(rng, *fraction) * object_height,
+                        // Touch low on the object's side.
+                        None => (object_height * 0.4).clamp(0.012, 0.04),
+                    };
+                    // Never scrape the table.
+                    position.y = (bottom + contact_height).max(work_top + 0.012);
                 }
                 facing = side.opposite();
                 path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
+            }
+            ScriptStep::PushToEdge { role, toward, past_edge, start, duration } => {
+                let object = &objects[object_index(role, objects)];
+                let direction = axes.direction(*toward);
+                let centre = Vec3::from(object.position);
+                let to_surface = (centre - position).dot(direction) - reach(object, direction);
+                let object_travel = area_to_edge(centre, direction) + uniform(rng, *past_edge);
+                let begin = frames(rng, *start).max(last_end);
+                let end = begin + frames(rng, *duration).max(1.0);
+                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
+                position += direction * (to_surface.max(0.0) + object_travel.max(0.0));
+                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                last_end = end;
+                first_push.get_or_insert(*toward);
+            }
+            ScriptStep::Pull { role, toward, distance, start, duration } => {
+                let index = object_index(role, objects);
+                let begin = frames(rng, *start).max(last_end);
+                let end = begin + frames(rng, *duration).max(1.0);
+                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
+                position += axes.direction(*toward) * uniform(rng, *distance);
+                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                grips.push(Grip { object: index, from: begin, until: end });
+                last_end = end;
             }
             ScriptStep::Push { role, toward, distance, start, duration } => {
                 let object = &objects[object_index(role, objects)];
@@ -384,7 +541,15 @@ fn sample_actor(
     if let Some(side) = first_push {
         facing = side;
     }
-    ActorSpec { kind, color, scale, facing, rotation: facing_rotation(axes.direction(facing), axes).to_array(), path }
+    ActorSpec {
+        kind,
+        color,
+        scale,
+        facing,
+        rotation: facing_rotation(axes.direction(facing), axes).to_array(),
+        path,
+        grips,
+    }
 }
 
 /// A rotation taking the actor's local +x to `facing`, with its local +y as close to up as it can be.

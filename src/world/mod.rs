@@ -60,7 +60,8 @@ pub enum PartShape {
     },
 }
 
-/// The actor's primitives: a stick held at an angle, or a palm with fingers, thumb and forearm.
+/// The actor's primitives: a stick held at an angle, a pusher block on a handle, or a palm with
+/// fingers, thumb and forearm.
 pub fn actor_parts(actor: &ActorSpec) -> Vec<ActorPart> {
     let s = actor.scale;
     match actor.kind {
@@ -75,6 +76,22 @@ pub fn actor_parts(actor: &ActorSpec) -> Vec<ActorPart> {
                 offset: tip + along * (length / 2.0),
                 rotation: Quat::from_rotation_arc(Vec3::Y, along),
             }]
+        }
+        ActorKind::Block => {
+            // A pusher: a flat block whose front face is the contact point, its bottom edge just
+            // above the contact height so it never cuts into the table, on a slanted handle.
+            let half = Vec3::new(0.012, 0.022, 0.045) * s;
+            let block_centre = Vec3::new(-half.x, half.y - 0.011 * s, 0.0);
+            let along = Vec3::new(-0.6, 0.8, 0.0);
+            let handle_half = 0.12 * s;
+            vec![
+                ActorPart { shape: PartShape::Cuboid { half }, offset: block_centre, rotation: Quat::IDENTITY },
+                ActorPart {
+                    shape: PartShape::Capsule { half_length: handle_half, radius: 0.008 * s },
+                    offset: block_centre + Vec3::new(-half.x, 0.0, 0.0) + along * (handle_half + 0.008 * s),
+                    rotation: Quat::from_rotation_arc(Vec3::Y, along),
+                },
+            ]
         }
         ActorKind::Hand => {
             let palm_half = Vec3::new(0.011, 0.045, 0.04) * s;

@@ -40,10 +40,20 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
         .iter()
         .enumerate()
         .map(|(index, object)| {
-            let body =
-                if object.held_until_frame.is_some() { RigidBody::KinematicPositionBased } else { RigidBody::Dynamic };
+            let body = if object.fixed {
+                RigidBody::Fixed
+            } else if object.held_until_frame.is_some() {
+                RigidBody::KinematicPositionBased
+            } else {
+                RigidBody::Dynamic
+            };
             world
                 .spawn((
+                    // Contacts between objects are logged for postconditions such as `Touches`.
+                    ActiveEvents::COLLISION_EVENTS,
+                    // A kinematic actor moved by position does not wake a sleeping body: an object
+                    // that had fallen asleep before the push let the actor pass straight through.
+                    Sleeping::disabled(),
                     ClipEntity,
                     ObjectIndex(index),
                     body,

@@ -1,0 +1,68 @@
+//! Trial: the content -> spec -> simulation -> verify part of the flow, without capture.
+//!
+//! `synthact trial` samples attempts of every action, simulates and verifies them, and reports how
+//! many pass and which postconditions fail. It is how an action author tunes a script's ranges
+//! (an attempt costs milliseconds; rendering is not involved), and how tests check that every
+//! action is satisfiable in every scene that stages it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::content::Content;
+use crate::simulation::simulate;
+use crate::spec::{SampleError, VideoSpec, sample_clip};
+use crate::verify::verify;
+
+/// How one action fared over its trial attempts.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionTrial {
+    pub action: String,
+    pub class_index: u32,
+    pub attempts: u32,
+    pub passed: u32,
+    /// Attempts per scene, and how many of them passed.
+    pub by_scene: BTreeMap<String, (u32, u32)>,
+    /// How often each postcondition failed, with the last measurement that failed it.
+    pub failures: BTreeMap<String, (u32, String)>,
+}
+
+impl ActionTrial {
+    pub fn pass_rate(&self) -> f64 {
+        self.passed as f64 / self.attempts.max(1) as f64
+    }
+}
+
+/// Simulates and verifies `attempts` first attempts of every action of `content`, using the
+/// clip indices `generate` would give that action, so scenes rotate as in a dataset.
+pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> Result<Vec<ActionTrial>, SampleError> {
+    let actions = content.actions.len() as u64;
+    let mut report = Vec::new();
+    for (position, action) in content.actions.iter().enumerate() {
+        let mut result = ActionTrial {
+            action: action.def.name.clone(),
+            class_index: action.def.class_index,
+            attempts,
+            passed: 0,
+            by_scene: BTreeMap::new(),
+            failures: BTreeMap::new(),
+        };
+        for k in 0..attempts as u64 {
+            let spec = sample_clip(content, seed, k * actions + position as u64, 0, video)?;
+            let verification = verify(&spec, &action.def, &simulate(&spec));
+            let scene = result.by_scene.entry(spec.scene.clone()).or_default();
+            scene.0 += 1;
+            if verification.passed {
+                result.passed += 1;
+                scene.1 += 1;
+            }
+            for check in verification.checks.iter().filter(|c| !c.passed) {
+                let entry = result.failures.entry(check.condition.clone()).or_default();
+                entry.0 += 1;
+                entry.1 = check.measured.clone();
+            }
+        }
+        report.push(result);
+    }
+    Ok(report)
+}
