@@ -347,8 +347,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 for action in &report {
-                    let scenes: Vec<String> =
-                        action.by_scene.iter().map(|(name, (tried, passed))| format!("{name} {passed}/{tried}")).collect();
+                    let scenes: Vec<String> = action
+                        .by_scene
+                        .iter()
+                        .map(|(name, (tried, passed))| format!("{name} {passed}/{tried}"))
+                        .collect();
                     println!(
                         "{:<24} {:>3}/{:<3} passed ({:>3.0}%)  {}",
                         action.action,
@@ -362,11 +365,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
-            let weak: Vec<&str> = report
-                .iter()
-                .filter(|a| a.pass_rate() < args.min_pass_rate)
-                .map(|a| a.action.as_str())
-                .collect();
+            let weak: Vec<&str> =
+                report.iter().filter(|a| a.pass_rate() < args.min_pass_rate).map(|a| a.action.as_str()).collect();
             if !weak.is_empty() {
                 anyhow::bail!("pass rate below {} for: {}", args.min_pass_rate, weak.join(", "));
             }
@@ -636,7 +636,7 @@ mod tests {
         assert_eq!(resolve_shard(Some("0/2"), &slurm).unwrap(), Shard { index: 0, count: 2 }, "the flag wins");
         let k8s = env_of(&[("JOB_COMPLETION_INDEX", "1"), ("JOB_COMPLETIONS", "4")]);
         assert_eq!(resolve_shard(None, &k8s).unwrap(), Shard { index: 1, count: 4 });
-        assert!(resolve_shard(None, &env_of(&[("JOB_COMPLETION_INDEX", "1")])).is_err());
+        assert!(resolve_shard(None, env_of(&[("JOB_COMPLETION_INDEX", "1")])).is_err());
         assert!(resolve_shard(Some("3/3"), &none).is_err());
         assert!(resolve_shard(Some("1-3"), &none).unwrap_err().to_string().contains("I/N"));
     }

@@ -39,8 +39,11 @@ pub fn verify(spec: &ClipSpec, action: &ActionDef, trajectory: &Trajectory) -> V
         action
     };
     let camera = CameraModel::new(&spec.camera, spec.video.width, spec.video.height);
-    let checks: Vec<Check> =
-        action.postconditions.iter().map(|condition| check(spec, &camera, condition, trajectory, action.script_frames)).collect();
+    let checks: Vec<Check> = action
+        .postconditions
+        .iter()
+        .map(|condition| check(spec, &camera, condition, trajectory, action.script_frames))
+        .collect();
     Verification { passed: checks.iter().all(|c| c.passed), checks }
 }
 
@@ -62,10 +65,14 @@ fn check(
     let other = match condition.other().map(|name| spec.role_object(name)) {
         None => None,
         Some(Some(found)) => Some(found),
-        Some(None) => return Check { condition: described, passed: false, measured: "other role has no object".into() },
+        Some(None) => {
+            return Check { condition: described, passed: false, measured: "other role has no object".into() };
+        }
     };
     let other_positions: Vec<Vec3> = match other {
-        Some((other_index, _)) => trajectory.frames.iter().map(|f| Vec3::from(f.objects[other_index].position)).collect(),
+        Some((other_index, _)) => {
+            trajectory.frames.iter().map(|f| Vec3::from(f.objects[other_index].position)).collect()
+        }
         None => Vec::new(),
     };
     let rotations: Vec<Quat> = trajectory.frames.iter().map(|f| Quat::from_array(f.objects[index].rotation)).collect();
@@ -92,7 +99,8 @@ fn check(
         }
         Postcondition::StaysInFrame { margin, until, .. } => {
             // Script frames scale to the clip's length as the script's timings do.
-            let time_scale = (spec.video.frames.saturating_sub(1)) as f32 / (script_frames.saturating_sub(1).max(1)) as f32;
+            let time_scale =
+                (spec.video.frames.saturating_sub(1)) as f32 / (script_frames.saturating_sub(1).max(1)) as f32;
             let checked = until.map_or(positions.len(), |until| (until as f32 * time_scale).round() as usize + 1);
             let outside = positions
                 .iter()
@@ -124,7 +132,10 @@ fn check(
             let on_top = last.y > spec.work_surface_top;
             (
                 on_top && (0.0..=*within).contains(&to_edge),
-                format!("centre ends {to_edge:.3} m from the edge, {}", if on_top { "on the surface" } else { "off it" }),
+                format!(
+                    "centre ends {to_edge:.3} m from the edge, {}",
+                    if on_top { "on the surface" } else { "off it" }
+                ),
             )
         }
         Postcondition::Rotates { min_deg, .. } => {

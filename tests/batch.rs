@@ -448,5 +448,5 @@ fn a_full_disk_stops_the_run_with_a_clear_error_and_keeps_finished_clips() {
         }
         finished += 1;
     }
-    assert!(finished >= 1 && finished < 40, "{finished} clips finished before the disk filled");
+    assert!((1..40).contains(&finished), "{finished} clips finished before the disk filled");
 }

@@ -208,7 +208,13 @@ fn a_scene_file_dropped_into_a_directory_is_listed_validated_and_rendered() {
     assert!(validated.status.success(), "{}", stderr(&validated));
     let out = dir.path().join("out");
     let args = ["generate", "--scenes-dir", scenes, "--out", out.to_str().unwrap(), "--clips", "3", "--quiet"];
-    let output = synthact(&[&args[..], &["--width", "64", "--height", "64", "--frames", "6", "--fps", "2", "--physics-steps-per-frame", "60"]].concat());
+    let output = synthact(
+        &[
+            &args[..],
+            &["--width", "64", "--height", "64", "--frames", "6", "--fps", "2", "--physics-steps-per-frame", "60"],
+        ]
+        .concat(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     for id in ["000000", "000001", "000002"] {
         let label = read_label(&out.join(id));

@@ -17,8 +17,11 @@ static RENDER: Mutex<()> = Mutex::new(());
 
 const SEED: u64 = 11;
 
+/// Few small frames spread over the actions' real three seconds, with physics at 120 Hz as in a
+/// full clip, so the short test clips move as full ones do.
 fn small_video(size: u32, frames: u32) -> VideoSpec {
-    VideoSpec { width: size, height: size, frames, ..VideoSpec::default() }
+    let fps = (frames / 3).max(1);
+    VideoSpec { width: size, height: size, frames, fps, physics_steps_per_frame: 120 / fps }
 }
 
 fn render(renderer: &mut Renderer, clip: &PlannedClip) -> Vec<RgbImage> {
@@ -34,7 +37,7 @@ fn render(renderer: &mut Renderer, clip: &PlannedClip) -> Vec<RgbImage> {
 
 /// The first clip index (from `from`) whose action is `action` and whose target satisfies `accept`.
 fn find_clip(content: &Content, action: &str, video: VideoSpec, accept: impl Fn(&PlannedClip) -> bool) -> PlannedClip {
-    for index in 0..300 {
+    for index in 0..3000 {
         if synthact::spec::choose_action(content, index).unwrap().def.name != action {
             continue;
         }
@@ -108,36 +111,88 @@ fn every_scene_renders_every_action_it_can_stage() {
 /// Target colors far in hue from skin, wood and every other library color.
 const MEASURABLE_COLORS: [&str; 3] = ["green", "blue", "purple"];
 
+/// Where the label says the objects go, as seen in the image.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// The target's centroid moves by this sign in x (right positive) and y (down positive) from
+    /// the first frame to the last; 0 means no check on that axis. Mirrored clips flip x.
+    Moves(f32, f32),
+    /// As `Moves`, up to the frame at this fraction of the clip (the object may leave the view
+    /// afterwards, as the label allows).
+    MovesUntil(f32, f32, f32),
+    /// The two roles' centroids end closer together (true) or farther apart (false).
+    Closer(bool),
+}
+
 #[test]
-fn targets_move_in_the_labeled_direction_in_the_rendered_pixels() {
+fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
     let _turn = RENDER.lock().unwrap_or_else(|e| e.into_inner());
     let content = Content::load_builtin().unwrap();
     let video = small_video(128, 12);
     let mut renderer = Renderer::new(video.width, video.height);
-    // (action, expected direction of the target's centroid in the image: dx sign, dy sign)
-    for (action, dx_sign, dy_sign) in
-        [("push_left_to_right", 1.0, 0.0), ("push_right_to_left", -1.0, 0.0), ("falling_like_a_rock", 0.0, 1.0)]
-    {
+    let confusable = |a: [f32; 3], b: [f32; 3]| common::hue_distance(common::hsv(a).0, common::hsv(b).0) < 45.0;
+    for (action, expect) in [
+        ("push_left_to_right", Expect::Moves(1.0, 0.0)),
+        ("push_right_to_left", Expect::Moves(-1.0, 0.0)),
+        ("pull_left_to_right", Expect::Moves(1.0, 0.0)),
+        ("pull_right_to_left", Expect::Moves(-1.0, 0.0)),
+        ("roll_on_flat_surface", Expect::Moves(1.0, 0.0)),
+        // The action promises the ball stays in view until script frame 14 of 36.
+        ("roll_down_ramp", Expect::MovesUntil(1.0, 0.0, 14.0 / 35.0)),
+        ("falling_like_a_rock", Expect::Moves(0.0, 1.0)),
+        // Toward the camera, off the front edge: down in the image.
+        ("push_almost_off_table", Expect::Moves(0.0, 1.0)),
+        ("move_closer", Expect::Closer(true)),
+        ("move_apart", Expect::Closer(false)),
+    ] {
         let clip = find_clip(&content, action, video, |clip| {
-            let target = &clip.spec.role_object("target").unwrap().1;
-            MEASURABLE_COLORS.contains(&target.color_word.as_str())
-                && !clip
-                    .spec
-                    .objects
-                    .iter()
-                    .any(|o| o.role.is_none() && MEASURABLE_COLORS.contains(&o.color_word.as_str()))
+            let roles: Vec<_> = clip.spec.objects.iter().filter(|o| o.role.is_some() && !o.fixed).collect();
+            roles.iter().all(|role| {
+                MEASURABLE_COLORS.contains(&role.color_word.as_str())
+                    && !confusable(clip.spec.actor.color, role.color)
+                    && !clip.spec.objects.iter().any(|o| {
+                        !std::ptr::eq(o, *role) && (o.role.is_none() || o.fixed) && confusable(o.color, role.color)
+                    })
+            })
         });
-        let target_color = clip.spec.role_object("target").unwrap().1.color;
         let frames = render(&mut renderer, &clip);
-        let first = color_centroid(&frames[0], target_color).expect("target visible in the first frame");
-        let last = color_centroid(frames.last().unwrap(), target_color).expect("target visible in the last frame");
-        assert!(first.2 >= 8 && last.2 >= 8, "{action}: target covers too few pixels: {first:?} {last:?}");
-        let (dx, dy) = ((last.0 - first.0) / 128.0, (last.1 - first.1) / 128.0);
-        if dx_sign != 0.0 {
-            assert!(dx * dx_sign > 0.08, "{action}: target moved {dx:+.3} of the width in the image");
-        }
-        if dy_sign != 0.0 {
-            assert!(dy * dy_sign > 0.04, "{action}: target moved {dy:+.3} of the height in the image");
+        let role_color = |name: &str| clip.spec.role_object(name).unwrap().1.color;
+        let until = match expect {
+            Expect::MovesUntil(_, _, fraction) => ((frames.len() - 1) as f32 * fraction).floor() as usize,
+            _ => frames.len() - 1,
+        };
+        let centroids = |color: [f32; 3]| {
+            let visible = |frame: &RgbImage, which: &str| {
+                color_centroid(frame, color).unwrap_or_else(|| panic!("{action}: not visible in the {which} frame"))
+            };
+            let (first, last) = (visible(&frames[0], "first"), visible(&frames[until], "last"));
+            assert!(first.2 >= 8 && last.2 >= 8, "{action}: too few pixels: {first:?} {last:?}");
+            (first, last)
+        };
+        match expect {
+            Expect::Moves(dx_sign, dy_sign) | Expect::MovesUntil(dx_sign, dy_sign, _) => {
+                let (first, last) = centroids(role_color("target"));
+                let dx_sign = if clip.spec.mirrored { -dx_sign } else { dx_sign };
+                let (dx, dy) = ((last.0 - first.0) / 128.0, (last.1 - first.1) / 128.0);
+                if dx_sign != 0.0 {
+                    assert!(dx * dx_sign > 0.08, "{action}: target moved {dx:+.3} of the width in the image");
+                }
+                if dy_sign != 0.0 {
+                    assert!(dy * dy_sign > 0.03, "{action}: target moved {dy:+.3} of the height in the image");
+                }
+            }
+            Expect::Closer(closer) => {
+                let (a0, a1) = centroids(role_color("first"));
+                let (b0, b1) = centroids(role_color("second"));
+                let before = ((a0.0 - b0.0).powi(2) + (a0.1 - b0.1).powi(2)).sqrt();
+                let after = ((a1.0 - b1.0).powi(2) + (a1.1 - b1.1).powi(2)).sqrt();
+                let ratio = after / before;
+                if closer {
+                    assert!(ratio < 0.85, "{action}: centroids {before:.1} px -> {after:.1} px apart");
+                } else {
+                    assert!(ratio > 1.3, "{action}: centroids {before:.1} px -> {after:.1} px apart");
+                }
+            }
         }
     }
 }

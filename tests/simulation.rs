@@ -1,52 +1,124 @@
-//! Simulation tier: Rapier stepped for real, no renderer. Actions do what their labels say, and a
-//! script that contradicts its label is rejected by verification.
+//! Simulation tier: Rapier stepped for real, no renderer. Every action does what its label says in
+//! every scene that stages it, a script that contradicts its label is rejected by verification,
+//! counterfactual pairs are told apart, mirroring and gripping behave. The render tier confirms
+//! directions from pixels.
 
-use bevy::math::Vec3;
-use synthact::content::{Content, default_actions_dir, default_objects_file, default_scenes_dir};
-use synthact::dataset::{GenerateError, plan_clip};
+mod common;
+
+use bevy::math::{Quat, Vec3};
+use common::{stderr, synthact};
+use synthact::content::{Content, Side, default_actions_dir, default_objects_file, default_scenes_dir};
+use synthact::dataset::{GenerateError, PlannedClip, plan_clip};
 use synthact::simulation::simulate;
-use synthact::spec::{CameraAxes, VideoSpec, choose_action, sample_clip};
+use synthact::spec::{CameraAxes, CameraModel, VideoSpec, choose_action, sample_clip};
+use synthact::trial::trial;
+use synthact::verify::verify;
+
+const SEED: u64 = 5;
+
+/// Set A of the catalogue: the reference pipeline's kind of classes, by SSv2 index.
+const SET_A: [u32; 14] = [93, 94, 86, 87, 37, 36, 38, 99, 98, 135, 12, 122, 23, 158];
+
+fn only(action: &str) -> Content {
+    let mut content = Content::load_builtin().unwrap();
+    content.select(&[], &[action.to_string()]).unwrap();
+    content
+}
+
+/// Accepted clips of `action` (the only action loaded, so every index is one of its clips).
+fn accepted(action: &str, count: u64) -> (Content, Vec<PlannedClip>) {
+    let content = only(action);
+    let clips = (0..count)
+        .map(|index| plan_clip(&content, SEED, index, VideoSpec::default(), 20).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    (content, clips)
+}
 
 fn indices_of(content: &Content, action: &str, count: usize) -> Vec<u64> {
     (0..).filter(|i| choose_action(content, *i).unwrap().def.name == action).take(count).collect()
 }
 
 #[test]
-fn every_action_verifies_over_many_seeds_and_moves_as_labeled() {
+fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
     let content = Content::load_builtin().unwrap();
     let video = VideoSpec::default();
     for action in &content.actions {
         let mut attempts = 0;
-        let indices = indices_of(&content, &action.def.name, 8);
+        let indices = indices_of(&content, &action.def.name, 6);
         for index in &indices {
             let clip = plan_clip(&content, 5, *index, video, 20).unwrap_or_else(|e| panic!("{e}"));
             attempts += clip.spec.attempt + 1;
-            assert_eq!(clip.trajectory.frames.len(), video.frames as usize);
-            let (target, _) = clip.spec.role_object("target").unwrap();
-            let start = Vec3::from(clip.trajectory.frames[0].objects[target].position);
-            let end = Vec3::from(clip.trajectory.frames.last().unwrap().objects[target].position);
-            let axes = CameraAxes::new(&clip.spec.camera);
-            let moved_right = (end - start).dot(axes.right);
-            match action.def.name.as_str() {
-                "push_left_to_right" => assert!(moved_right > 0.1, "clip {index}: moved {moved_right:.3} m right"),
-                "push_right_to_left" => assert!(moved_right < -0.1, "clip {index}: moved {moved_right:.3} m right"),
-                "falling_like_a_rock" => assert!(start.y - end.y > 0.1, "clip {index}: fell {:.3} m", start.y - end.y),
+            let (spec, frames) = (&clip.spec, &clip.trajectory.frames);
+            assert_eq!(frames.len(), video.frames as usize);
+            // The object the label is mostly about: the first role.
+            let (main, _) = spec.role_object(&action.def.roles[0].name).unwrap();
+            let position = |frame: usize, object: usize| Vec3::from(frames[frame].objects[object].position);
+            let last = frames.len() - 1;
+            let (start, end) = (position(0, main), position(last, main));
+            let axes = CameraAxes::new(&spec.camera);
+            // Mirrored clips go the other way; labels that name a side are never mirrored.
+            let right = if spec.mirrored { -1.0 } else { 1.0 };
+            let moved_right = (end - start).dot(axes.right) * right;
+            let other = action.def.roles.get(1).map(|role| spec.role_object(&role.name).unwrap().0);
+            let distance = |frame: usize| position(frame, main).distance(position(frame, other.unwrap()));
+            let name = action.def.name.as_str();
+            let at = format!("{name} clip {index}");
+            match name {
+                "push_left_to_right" | "pull_left_to_right" | "roll_on_flat_surface" => {
+                    assert!(moved_right > 0.1, "{at}: moved {moved_right:.3} m right")
+                }
+                "push_right_to_left" | "pull_right_to_left" => {
+                    assert!(moved_right < -0.1, "{at}: moved {moved_right:.3} m right")
+                }
+                "falling_like_a_rock" => assert!(start.y - end.y > 0.1, "{at}: fell {:.3} m", start.y - end.y),
+                "move_closer" => {
+                    assert!(distance(0) - distance(last) > 0.05, "{at}: {:.3} -> {:.3} m", distance(0), distance(last));
+                    assert!(clip.trajectory.first_contact_between(main, other.unwrap()).is_none(), "{at}: touched");
+                }
+                "move_apart" => {
+                    assert!(distance(last) - distance(0) > 0.1, "{at}: {:.3} -> {:.3} m", distance(0), distance(last))
+                }
+                "move_to_collide" => {
+                    let second = other.unwrap();
+                    assert!(clip.trajectory.first_contact_between(main, second).is_some(), "{at}: never touched");
+                    assert!(position(last, second).distance(position(0, second)) > 0.005, "{at}: second never moved");
+                }
+                "push_off_table" => assert!(end.y < spec.work_surface_top - 0.1, "{at}: ends at {:.3} m", end.y),
+                "push_almost_off_table" => {
+                    let rect = spec.work_surface_rect();
+                    let toward = -axes.away;
+                    let to_edge = synthact::spec::distance_to_edge(rect, [end.x, end.z], [toward.x, toward.z]);
+                    assert!(end.y > spec.work_surface_top && to_edge < 0.05, "{at}: ends {to_edge:.3} m from the edge");
+                }
+                "drop_onto" => {
+                    let below = position(last, other.unwrap());
+                    assert!(
+                        end.y > below.y && Vec3::new(end.x - below.x, 0.0, end.z - below.z).length() < 0.06,
+                        "{at}"
+                    );
+                }
+                "roll_down_ramp" => {
+                    let furthest =
+                        (0..=last).map(|f| (position(f, main) - start).dot(axes.right) * right).fold(0.0, f32::max);
+                    assert!(furthest > 0.1, "{at}: rolled {furthest:.3} m downhill");
+                }
+                "tip_over" => {
+                    let up = Quat::from_array(frames[last].objects[main].rotation) * Vec3::Y;
+                    assert!(up.angle_between(Vec3::Y).to_degrees() > 60.0, "{at}: still standing");
+                }
                 other => panic!("untested action {other}"),
             }
-            if action.def.name.starts_with("push") {
-                let contact = clip.trajectory.first_actor_contact[target].expect("the actor touched the target");
-                let first_move = clip
-                    .trajectory
-                    .frames
-                    .iter()
-                    .position(|f| (Vec3::from(f.objects[target].position) - start).length() > 0.005);
-                assert!(contact > 0, "contact after frame 0");
-                assert!(first_move.is_some_and(|m| m as u32 >= contact), "the target moved before it was touched");
+            if name.starts_with("push") || name.starts_with("move_c") || name == "tip_over" {
+                let contact = clip.trajectory.first_actor_contact[main].expect("the actor touched it");
+                let first_move =
+                    frames.iter().position(|f| (Vec3::from(f.objects[main].position) - start).length() > 0.005);
+                assert!(contact > 0, "{at}: contact after frame 0");
+                assert!(first_move.is_some_and(|m| m as u32 >= contact), "{at}: it moved before it was touched");
             }
         }
         // Verification rejects some attempts, but the scripts should mostly work first time.
         assert!(
-            attempts as usize <= indices.len() * 3,
+            attempts as usize <= indices.len() * 2,
             "{}: {attempts} attempts for {} clips",
             action.def.name,
             indices.len()
@@ -79,5 +151,120 @@ fn a_script_that_contradicts_its_label_is_rejected() {
             assert!(last.contains("MovesInImage"), "{last}");
         }
         other => panic!("a contradicting script was accepted: {:?}", other.map(|c| c.spec.label)),
+    }
+}
+
+#[test]
+fn generate_writes_nothing_for_a_script_that_contradicts_its_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let actions = dir.path().join("actions");
+    std::fs::create_dir(&actions).unwrap();
+    // The right-pushing class, with the actor on the target's right pushing it left.
+    let text = std::fs::read_to_string(default_actions_dir().join("push_left_to_right.ron")).unwrap();
+    let wrong = text
+        .replace("Start(beside: \"target\", side: Left", "Start(beside: \"target\", side: Right")
+        .replace("Push(role: \"target\", toward: Right", "Push(role: \"target\", toward: Left")
+        .replace("Retreat(toward: Left", "Retreat(toward: Right");
+    assert_ne!(wrong, text);
+    std::fs::write(actions.join("push_left_to_right.ron"), &wrong).unwrap();
+
+    let out = dir.path().join("out");
+    let output = synthact(&[
+        "generate",
+        "--actions-dir",
+        actions.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--clips",
+        "2",
+        "--max-attempts",
+        "4",
+        "--quiet",
+    ]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("failed verification in all 4 attempts"), "{}", stderr(&output));
+    let clips = std::fs::read_dir(&out).map(|d| d.filter(|e| e.as_ref().unwrap().path().is_dir()).count());
+    assert!(matches!(clips, Err(_) | Ok(0)), "no clip directory is written");
+}
+
+#[test]
+fn set_a_is_complete_and_every_action_passes_its_checks_in_every_scene_that_stages_it() {
+    let content = Content::load_builtin().unwrap();
+    let classes: Vec<u32> = content.actions.iter().map(|a| a.def.class_index).collect();
+    for class in SET_A {
+        assert!(classes.contains(&class), "class {class} of set A has no action file");
+    }
+    let report = trial(&content, SEED, 15, VideoSpec::default()).unwrap();
+    for (action, loaded) in report.iter().zip(&content.actions) {
+        assert!(
+            action.pass_rate() >= 0.7,
+            "{}: only {}/{} first attempts pass; failures: {:#?}",
+            action.action,
+            action.passed,
+            action.attempts,
+            action.failures
+        );
+        let hosts = content.stages(&loaded.def);
+        assert_eq!(action.by_scene.len(), hosts.len().min(15), "{} rotates through its scenes", action.action);
+        for (scene, (tried, passed)) in &action.by_scene {
+            assert!(*passed > 0, "{} never passes in {scene} ({tried} tried)", action.action);
+        }
+    }
+}
+
+#[test]
+fn counterfactual_pairs_are_told_apart_by_their_postconditions() {
+    for (action, counterpart) in [
+        ("push_off_table", "push_almost_off_table"),
+        ("push_almost_off_table", "push_off_table"),
+        ("move_to_collide", "move_closer"),
+        ("move_closer", "move_to_collide"),
+    ] {
+        let (_, clips) = accepted(action, 6);
+        let other = only(counterpart);
+        for clip in &clips {
+            let judged = verify(&clip.spec, &other.actions[0].def, &clip.trajectory);
+            assert!(!judged.passed, "a clip of {action} also passes as {counterpart}: {:#?}", judged.checks);
+        }
+    }
+}
+
+#[test]
+fn mirrored_actions_show_both_directions_and_each_passes() {
+    let (_, clips) = accepted("tip_over", 12);
+    let mut seen = [false; 2];
+    for clip in &clips {
+        let axes = CameraAxes::new(&clip.spec.camera);
+        let path = &clip.spec.actor.path;
+        let push = Vec3::from(path[2].position) - Vec3::from(path[0].position);
+        let rightward = push.dot(axes.right) > 0.0;
+        assert_eq!(rightward, !clip.spec.mirrored, "a mirrored clip pushes leftward, the others rightward");
+        assert!(clip.verification.passed);
+        seen[clip.spec.mirrored as usize] = true;
+    }
+    assert_eq!(seen, [true, true], "twelve clips include both directions");
+    // Labels that name a side are never mirrored.
+    let (_, pushes) = accepted("push_left_to_right", 6);
+    assert!(pushes.iter().all(|clip| !clip.spec.mirrored));
+}
+
+#[test]
+fn a_pulled_object_follows_the_hand_in_front_of_it() {
+    for (action, side) in [("pull_left_to_right", Side::Right), ("pull_right_to_left", Side::Left)] {
+        let (_, clips) = accepted(action, 4);
+        for clip in &clips {
+            let (index, _) = clip.spec.role_object("target").unwrap();
+            let camera = CameraModel::new(&clip.spec.camera, clip.spec.video.width, clip.spec.video.height);
+            let sign = if side == Side::Right { 1.0 } else { -1.0 };
+            let grip = clip.spec.actor.grips[0];
+            // While gripped, the hand leads: it is on the side the object moves toward.
+            for frame in (grip.from.ceil() as usize)..=(grip.until.floor() as usize) {
+                let state = &clip.trajectory.frames[frame];
+                let hand = camera.project(Vec3::from(state.actor.position)).unwrap();
+                let object = camera.project(Vec3::from(state.objects[index].position)).unwrap();
+                assert!((hand.x - object.x) * sign > 0.0, "{action} frame {frame}: the hand is behind the object");
+            }
+            assert!(clip.verification.passed);
+        }
     }
 }

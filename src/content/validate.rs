@@ -320,7 +320,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
         match step {
             ScriptStep::Start { beside, gap, height, .. } => {
                 if i != 0 {
-                    check.fail(format!("{at}"), "`Start` must be the first script step");
+                    check.fail(at.clone(), "`Start` must be the first script step");
                 }
                 require_role(&mut check, format!("{at}.beside"), beside);
                 check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
@@ -386,7 +386,10 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
         if let Some(other) = condition.other() {
             let field = if matches!(condition, Postcondition::EndsOn { .. }) { "on" } else { "other" };
             if !roles.contains(other) && !props.contains(other) {
-                check.fail(format!("{at}.{field}"), format!("unknown role `{other}`; the action declares: {}", joined(&roles)));
+                check.fail(
+                    format!("{at}.{field}"),
+                    format!("unknown role `{other}`; the action declares: {}", joined(&roles)),
+                );
             } else if other == condition.role() {
                 check.fail(format!("{at}.{field}"), "relates a role to itself");
             }
@@ -398,15 +401,17 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                     check.fail(format!("{at}.within"), "must be zero or a positive number of metres");
                 }
             }
-            Postcondition::GetsCloser { max_ratio: ratio, .. } | Postcondition::MovesApart { min_ratio: ratio, .. } => {
-                if !(ratio.is_finite() && *ratio > 0.0) {
-                    check.fail(format!("{at}"), "the ratio must be a positive number");
-                }
+            Postcondition::GetsCloser { max_ratio: ratio, .. } | Postcondition::MovesApart { min_ratio: ratio, .. }
+                if !(ratio.is_finite() && *ratio > 0.0) =>
+            {
+                let field =
+                    if matches!(condition, Postcondition::GetsCloser { .. }) { "max_ratio" } else { "min_ratio" };
+                check.fail(format!("{at}.{field}"), "the ratio must be a positive number");
             }
-            Postcondition::Rotates { min_deg, .. } | Postcondition::Tilts { min_deg, .. } => {
-                if !(min_deg.is_finite() && *min_deg >= 0.0) {
-                    check.fail(format!("{at}.min_deg"), "must be zero or a positive number of degrees");
-                }
+            Postcondition::Rotates { min_deg, .. } | Postcondition::Tilts { min_deg, .. }
+                if !(min_deg.is_finite() && *min_deg >= 0.0) =>
+            {
+                check.fail(format!("{at}.min_deg"), "must be zero or a positive number of degrees");
             }
             _ => {}
         }

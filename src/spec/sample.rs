@@ -338,13 +338,7 @@ fn across_axis(axes: &CameraAxes, side: Side) -> Vec3 {
 }
 
 /// Places the role objects by the action's setup steps, in order.
-fn set_up_roles(
-    action: &ActionDef,
-    objects: &mut [ObjectSpec],
-    area: &Area,
-    axes: &CameraAxes,
-    rng: &mut ChaCha8Rng,
-) {
+fn set_up_roles(action: &ActionDef, objects: &mut [ObjectSpec], area: &Area, axes: &CameraAxes, rng: &mut ChaCha8Rng) {
     let index = |role: &str, objects: &[ObjectSpec]| {
         objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
     };
@@ -392,7 +386,9 @@ fn set_up_roles(
             }
             SetupStep::OnRamp { ramp, at, .. } => {
                 let board = &objects[index(ramp, objects)];
-                let ShapeSpec::Box { size: [length, thickness, _] } = board.shape else { unreachable!("ramps are boxes") };
+                let ShapeSpec::Box { size: [length, thickness, _] } = board.shape else {
+                    unreachable!("ramps are boxes")
+                };
                 let rotation = Quat::from_array(board.rotation);
                 let surface = Vec3::from(board.position)
                     + rotation * Vec3::new((uniform(rng, *at) - 0.5) * length, thickness / 2.0, 0.0);

@@ -72,7 +72,7 @@ pub fn hsv(rgb: [f32; 3]) -> (f32, f32, f32) {
     (hue, if max > 0.0 { delta / max } else { 0.0 }, max)
 }
 
-fn hue_distance(a: f32, b: f32) -> f32 {
+pub fn hue_distance(a: f32, b: f32) -> f32 {
     let d = (a - b).abs() % 360.0;
     d.min(360.0 - d)
 }
