@@ -170,6 +170,31 @@ fn check(
             };
             (contact.is_some() == wanted, measured)
         }
+        Postcondition::MovesBy { min, max, .. } => {
+            let moved = first.distance(last);
+            let passed = moved >= *min && max.is_none_or(|max| moved <= max);
+            (passed, format!("moved {moved:.3} m"))
+        }
+        Postcondition::MovesInWorld { toward, min_distance, .. } => {
+            let moved = (last - first).dot(CameraAxes::new(&spec.camera).direction(*toward));
+            (moved >= *min_distance, format!("moved {moved:.3} m {toward:?}"))
+        }
+        Postcondition::SwapsSides { .. } => {
+            let (Some(other_first), Some(other_last)) = (other_positions.first(), other_positions.last()) else {
+                return Check { condition: described, passed: false, measured: "no frames".into() };
+            };
+            match (pixel(first), pixel(*other_first), pixel(last), pixel(*other_last)) {
+                (Some(a0), Some(b0), Some(a1), Some(b1)) => {
+                    let (before, after) = (a0.x - b0.x, a1.x - b1.x);
+                    (before * after < 0.0, format!("horizontal offset to the other {before:+.1} px -> {after:+.1} px"))
+                }
+                _ => (false, "behind the camera".into()),
+            }
+        }
+        Postcondition::Rises { min_height, .. } => {
+            let peak = positions.iter().map(|p| p.y - first.y).fold(0.0, f32::max);
+            (peak >= *min_height, format!("rose {peak:.3} m at most"))
+        }
         Postcondition::EndsOn { .. } => {
             let (other_index, under) = other.expect("a pair condition");
             let last_frame = trajectory.frames.last().expect("frames checked above");

@@ -122,6 +122,8 @@ enum Expect {
     MovesUntil(f32, f32, f32),
     /// The two roles' centroids end closer together (true) or farther apart (false).
     Closer(bool),
+    /// The two roles' centroids swap sides horizontally.
+    Pass,
 }
 
 #[test]
@@ -142,14 +144,19 @@ fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
         ("falling_like_a_rock", Expect::Moves(0.0, 1.0)),
         // Toward the camera, off the front edge: down in the image.
         ("push_almost_off_table", Expect::Moves(0.0, 1.0)),
+        ("move_toward_camera", Expect::Moves(0.0, 1.0)),
+        ("move_away_from_camera", Expect::Moves(0.0, -1.0)),
         ("move_closer", Expect::Closer(true)),
+        ("move_closer_to", Expect::Closer(true)),
         ("move_apart", Expect::Closer(false)),
+        ("move_away_from", Expect::Closer(false)),
+        ("move_past_each_other", Expect::Pass),
     ] {
         let clip = find_clip(&content, action, video, |clip| {
             let roles: Vec<_> = clip.spec.objects.iter().filter(|o| o.role.is_some() && !o.fixed).collect();
             roles.iter().all(|role| {
                 MEASURABLE_COLORS.contains(&role.color_word.as_str())
-                    && !confusable(clip.spec.actor.color, role.color)
+                    && !clip.spec.actors.iter().any(|actor| confusable(actor.color, role.color))
                     && !clip.spec.objects.iter().any(|o| {
                         !std::ptr::eq(o, *role) && (o.role.is_none() || o.fixed) && confusable(o.color, role.color)
                     })
@@ -180,6 +187,12 @@ fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
                 if dy_sign != 0.0 {
                     assert!(dy * dy_sign > 0.03, "{action}: target moved {dy:+.3} of the height in the image");
                 }
+            }
+            Expect::Pass => {
+                let (a0, a1) = centroids(role_color("first"));
+                let (b0, b1) = centroids(role_color("second"));
+                let (before, after) = (a0.0 - b0.0, a1.0 - b1.0);
+                assert!(before * after < 0.0, "{action}: horizontal offset {before:+.1} px -> {after:+.1} px");
             }
             Expect::Closer(closer) => {
                 let (a0, a1) = centroids(role_color("first"));

@@ -71,12 +71,57 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                     assert!(moved_right < -0.1, "{at}: moved {moved_right:.3} m right")
                 }
                 "falling_like_a_rock" => assert!(start.y - end.y > 0.1, "{at}: fell {:.3} m", start.y - end.y),
-                "move_closer" => {
+                "move_closer" | "move_closer_to" => {
                     assert!(distance(0) - distance(last) > 0.05, "{at}: {:.3} -> {:.3} m", distance(0), distance(last));
                     assert!(clip.trajectory.first_contact_between(main, other.unwrap()).is_none(), "{at}: touched");
+                    // Two hands move both objects; one hand moves only the first.
+                    let second_moved = position(last, other.unwrap()).distance(position(0, other.unwrap()));
+                    assert_eq!(second_moved > 0.02, name == "move_closer", "{at}: second moved {second_moved:.3} m");
                 }
-                "move_apart" => {
-                    assert!(distance(last) - distance(0) > 0.1, "{at}: {:.3} -> {:.3} m", distance(0), distance(last))
+                "move_apart" | "move_away_from" => {
+                    assert!(distance(last) - distance(0) > 0.1, "{at}: {:.3} -> {:.3} m", distance(0), distance(last));
+                    let second_moved = position(last, other.unwrap()).distance(position(0, other.unwrap()));
+                    assert_eq!(second_moved > 0.02, name == "move_apart", "{at}: second moved {second_moved:.3} m");
+                }
+                "move_past_each_other" => {
+                    let across =
+                        |frame: usize| (position(frame, main) - position(frame, other.unwrap())).dot(axes.right);
+                    assert!(
+                        across(0) * across(last) < 0.0,
+                        "{at}: they did not pass ({:.3} -> {:.3} m)",
+                        across(0),
+                        across(last)
+                    );
+                    assert!(clip.trajectory.first_contact_between(main, other.unwrap()).is_none(), "{at}: touched");
+                }
+                "push_slightly" => {
+                    let moved = end.distance(start);
+                    assert!(moved > 0.005 && moved < 0.05, "{at}: moved {moved:.3} m");
+                }
+                "move_toward_camera" | "move_away_from_camera" => {
+                    let nearer = (end - start).dot(-axes.away);
+                    let wanted = if name == "move_toward_camera" { 1.0 } else { -1.0 };
+                    assert!(nearer * wanted > 0.1, "{at}: came {nearer:.3} m nearer the camera");
+                }
+                "lift_and_drop" => {
+                    let peak = (0..=last).map(|f| position(f, main).y - start.y).fold(0.0, f32::max);
+                    assert!(peak > 0.07, "{at}: rose {peak:.3} m");
+                    assert!(
+                        (end.y - start.y).abs() < 0.03,
+                        "{at}: ends {:.3} m from its start height",
+                        end.y - start.y
+                    );
+                }
+                "put_onto" => {
+                    let below = position(last, other.unwrap());
+                    assert!(
+                        end.y > below.y && Vec3::new(end.x - below.x, 0.0, end.z - below.z).length() < 0.06,
+                        "{at}"
+                    );
+                    assert!(
+                        position(last, other.unwrap()).distance(position(0, other.unwrap())) < 0.03,
+                        "{at}: base moved"
+                    );
                 }
                 "move_to_collide" => {
                     let second = other.unwrap();
@@ -102,13 +147,13 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                         (0..=last).map(|f| (position(f, main) - start).dot(axes.right) * right).fold(0.0, f32::max);
                     assert!(furthest > 0.1, "{at}: rolled {furthest:.3} m downhill");
                 }
-                "tip_over" => {
+                "tip_over" | "poke_over" => {
                     let up = Quat::from_array(frames[last].objects[main].rotation) * Vec3::Y;
                     assert!(up.angle_between(Vec3::Y).to_degrees() > 60.0, "{at}: still standing");
                 }
                 other => panic!("untested action {other}"),
             }
-            if name.starts_with("push") || name.starts_with("move_c") || name == "tip_over" {
+            if name.starts_with("push") || name.starts_with("move_c") || name.ends_with("_over") {
                 let contact = clip.trajectory.first_actor_contact[main].expect("the actor touched it");
                 let first_move =
                     frames.iter().position(|f| (Vec3::from(f.objects[main].position) - start).length() > 0.005);
@@ -219,6 +264,12 @@ fn counterfactual_pairs_are_told_apart_by_their_postconditions() {
         ("push_almost_off_table", "push_off_table"),
         ("move_to_collide", "move_closer"),
         ("move_closer", "move_to_collide"),
+        ("move_to_collide", "move_past_each_other"),
+        ("move_past_each_other", "move_to_collide"),
+        ("move_closer", "move_closer_to"),
+        ("move_closer_to", "move_closer"),
+        ("move_apart", "move_away_from"),
+        ("move_away_from", "move_apart"),
     ] {
         let (_, clips) = accepted(action, 6);
         let other = only(counterpart);
@@ -235,7 +286,7 @@ fn mirrored_actions_show_both_directions_and_each_passes() {
     let mut seen = [false; 2];
     for clip in &clips {
         let axes = CameraAxes::new(&clip.spec.camera);
-        let path = &clip.spec.actor.path;
+        let path = &clip.spec.actors[0].path;
         let push = Vec3::from(path[2].position) - Vec3::from(path[0].position);
         let rightward = push.dot(axes.right) > 0.0;
         assert_eq!(rightward, !clip.spec.mirrored, "a mirrored clip pushes leftward, the others rightward");
@@ -256,11 +307,11 @@ fn a_pulled_object_follows_the_hand_in_front_of_it() {
             let (index, _) = clip.spec.role_object("target").unwrap();
             let camera = CameraModel::new(&clip.spec.camera, clip.spec.video.width, clip.spec.video.height);
             let sign = if side == Side::Right { 1.0 } else { -1.0 };
-            let grip = clip.spec.actor.grips[0];
+            let grip = clip.spec.actors[0].grips[0];
             // While gripped, the hand leads: it is on the side the object moves toward.
             for frame in (grip.from.ceil() as usize)..=(grip.until.floor() as usize) {
                 let state = &clip.trajectory.frames[frame];
-                let hand = camera.project(Vec3::from(state.actor.position)).unwrap();
+                let hand = camera.project(Vec3::from(state.actors[0].position)).unwrap();
                 let object = camera.project(Vec3::from(state.objects[index].position)).unwrap();
                 assert!((hand.x - object.x) * sign > 0.0, "{action} frame {frame}: the hand is behind the object");
             }

@@ -325,7 +325,9 @@ impl Renderer {
             for (entity, pose) in visuals.objects.iter().zip(&state.objects) {
                 *world.get_mut::<Transform>(*entity).expect("object spawned") = pose.transform();
             }
-            *world.get_mut::<Transform>(visuals.actor).expect("actor spawned") = state.actor.transform();
+            for (entity, pose) in visuals.actors.iter().zip(&state.actors) {
+                *world.get_mut::<Transform>(*entity).expect("actor spawned") = pose.transform();
+            }
         };
         place(self.world(), 0);
         if !self.warmed_up {

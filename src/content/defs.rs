@@ -407,7 +407,9 @@ impl SetupStep {
     }
 }
 
-/// One step of the actor's script. Motions run one after another; `start` frames are absolute.
+/// One step of an actor's script. Each actor's motions run one after another; `start` frames are
+/// absolute. `actor` says whose step it is: 0 (the default) or 1, a second hand or tool for
+/// actions that move two things at once; each actor's first step is its `Start`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum ScriptStep {
@@ -415,6 +417,8 @@ pub enum ScriptStep {
     /// For a horizontal side, `height` is where on the object it touches, as a fraction of the
     /// object's height from its base (default: low on its side).
     Start {
+        #[serde(default)]
+        actor: u8,
         beside: String,
         side: Side,
         gap: Range,
@@ -423,19 +427,85 @@ pub enum ScriptStep {
     },
     /// Move the contact point `toward` a direction, through the role's object: it closes the gap,
     /// then carries on `distance` metres. Begins at frame `start`, lasts `duration` frames.
-    Push { role: String, toward: Side, distance: Range, start: FrameRange, duration: FrameRange },
+    Push {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        toward: Side,
+        distance: Range,
+        start: FrameRange,
+        duration: FrameRange,
+    },
     /// Push the role's object `toward` the work surface's edge until its centre is `past_edge`
     /// metres beyond it (negative: short of it).
-    PushToEdge { role: String, toward: Side, past_edge: Range, start: FrameRange, duration: FrameRange },
+    PushToEdge {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        toward: Side,
+        past_edge: Range,
+        start: FrameRange,
+        duration: FrameRange,
+    },
     /// Grip the role's object where the actor touches it (a fixed joint, from frame `start`), move
     /// `distance` metres `toward` a direction over `duration` frames, and let go.
-    Pull { role: String, toward: Side, distance: Range, start: FrameRange, duration: FrameRange },
+    Pull {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        toward: Side,
+        distance: Range,
+        start: FrameRange,
+        duration: FrameRange,
+    },
+    /// Grip the role's object (a fixed joint, from frame `start`), lift it `lift` metres, carry it
+    /// over role `onto`, set it down on top and let go; the whole motion lasts `duration` frames.
+    Carry {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        onto: String,
+        lift: Range,
+        start: FrameRange,
+        duration: FrameRange,
+    },
     /// Let go of a held role at `frame`; gravity does the rest.
-    Release { role: String, frame: FrameRange },
-    /// Move the actor `distance` metres `toward` a direction, `delay` frames after the previous
-    /// step ends (a motion's end, or a release's frame; frame 0 if none), over `duration` frames.
-    Retreat { toward: Side, distance: Range, delay: FrameRange, duration: FrameRange },
+    Release {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        frame: FrameRange,
+    },
+    /// Move the actor `distance` metres `toward` a direction, `delay` frames after the actor's
+    /// previous step ends (a motion's end, or a release's frame; frame 0 if none), over `duration`
+    /// frames.
+    Retreat {
+        #[serde(default)]
+        actor: u8,
+        toward: Side,
+        distance: Range,
+        delay: FrameRange,
+        duration: FrameRange,
+    },
 }
+
+impl ScriptStep {
+    /// Which actor performs the step.
+    pub fn actor(&self) -> u8 {
+        match self {
+            ScriptStep::Start { actor, .. }
+            | ScriptStep::Push { actor, .. }
+            | ScriptStep::PushToEdge { actor, .. }
+            | ScriptStep::Pull { actor, .. }
+            | ScriptStep::Carry { actor, .. }
+            | ScriptStep::Release { actor, .. }
+            | ScriptStep::Retreat { actor, .. } => *actor,
+        }
+    }
+}
+
+/// The most actors an action may use: two hands.
+pub const MAX_ACTORS: u8 = 2;
 
 /// A check on the simulated clip, projected through its camera where it speaks of the image.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -479,6 +549,21 @@ pub enum Postcondition {
     NeverTouches { role: String, other: String },
     /// The role ends resting on top of `on`.
     EndsOn { role: String, on: String },
+    /// The role's centre ends at least `min` metres (and, if given, at most `max`) from where it
+    /// started.
+    MovesBy {
+        role: String,
+        min: f32,
+        #[serde(default)]
+        max: Option<f32>,
+    },
+    /// The role's centre moves at least `min_distance` metres `toward` a camera-relative side
+    /// (Toward: closer to the camera).
+    MovesInWorld { role: String, toward: Side, min_distance: f32 },
+    /// The two roles swap sides in the image: whichever was left of the other ends right of it.
+    SwapsSides { role: String, other: String },
+    /// The role's centre rises at least `min_height` metres above where it started, at some frame.
+    Rises { role: String, min_height: f32 },
 }
 
 impl Postcondition {
@@ -497,7 +582,11 @@ impl Postcondition {
             | Postcondition::MovesApart { role, .. }
             | Postcondition::Touches { role, .. }
             | Postcondition::NeverTouches { role, .. }
-            | Postcondition::EndsOn { role, .. } => role,
+            | Postcondition::EndsOn { role, .. }
+            | Postcondition::MovesBy { role, .. }
+            | Postcondition::MovesInWorld { role, .. }
+            | Postcondition::SwapsSides { role, .. }
+            | Postcondition::Rises { role, .. } => role,
         }
     }
 
@@ -507,7 +596,8 @@ impl Postcondition {
             Postcondition::GetsCloser { other, .. }
             | Postcondition::MovesApart { other, .. }
             | Postcondition::Touches { other, .. }
-            | Postcondition::NeverTouches { other, .. } => Some(other),
+            | Postcondition::NeverTouches { other, .. }
+            | Postcondition::SwapsSides { other, .. } => Some(other),
             Postcondition::EndsOn { on, .. } => Some(on),
             _ => None,
         }
@@ -561,14 +651,14 @@ impl ActionDef {
                 | ScriptStep::PushToEdge { toward, .. }
                 | ScriptStep::Pull { toward, .. }
                 | ScriptStep::Retreat { toward, .. } => *toward = toward.mirrored(),
-                ScriptStep::Release { .. } => {}
+                ScriptStep::Release { .. } | ScriptStep::Carry { .. } => {}
             }
         }
         for condition in &mut def.postconditions {
             match condition {
-                Postcondition::MovesInImage { toward, .. } | Postcondition::EndsNearEdge { toward, .. } => {
-                    *toward = toward.mirrored()
-                }
+                Postcondition::MovesInImage { toward, .. }
+                | Postcondition::EndsNearEdge { toward, .. }
+                | Postcondition::MovesInWorld { toward, .. } => *toward = toward.mirrored(),
                 _ => {}
             }
         }

@@ -315,13 +315,30 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             check.fail("setup", format!("role `{role}` has no setup step"));
         }
     }
+    // Each actor's steps begin with its `Start`; actors are numbered from 0 without gaps.
+    let mut started = [false; MAX_ACTORS as usize];
     for (i, step) in def.script.iter().enumerate() {
         let at = format!("script[{i}]");
+        let actor = step.actor();
+        if actor >= MAX_ACTORS {
+            check.fail(format!("{at}.actor"), format!("actors are numbered 0 to {}", MAX_ACTORS - 1));
+            continue;
+        }
+        let is_start = matches!(step, ScriptStep::Start { .. });
+        if is_start == started[actor as usize] {
+            let message = if is_start {
+                format!("actor {actor} already has a `Start`")
+            } else {
+                format!("actor {actor}'s first step must be a `Start` placing it")
+            };
+            check.fail(at.clone(), message);
+        }
+        if is_start && actor > 0 && !started[actor as usize - 1] {
+            check.fail(format!("{at}.actor"), format!("actor {} must start before actor {actor}", actor - 1));
+        }
+        started[actor as usize] = true;
         match step {
             ScriptStep::Start { beside, gap, height, .. } => {
-                if i != 0 {
-                    check.fail(at.clone(), "`Start` must be the first script step");
-                }
                 require_role(&mut check, format!("{at}.beside"), beside);
                 check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
                 if let Some(height) = height {
@@ -341,7 +358,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                     check.fail(format!("{at}.role"), format!("role `{role}` is held still; it cannot be pulled"));
                 }
             }
-            ScriptStep::PushToEdge { role, toward, past_edge, start, duration } => {
+            ScriptStep::PushToEdge { role, toward, past_edge, start, duration, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
                 horizontal(&mut check, format!("{at}.toward"), *toward);
                 check.range(format!("{at}.past_edge"), *past_edge, -1.0, 1.0);
@@ -351,7 +368,23 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                     check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
                 }
             }
-            ScriptStep::Release { role, frame } => {
+            ScriptStep::Carry { role, onto, lift, start, duration, .. } => {
+                require_role(&mut check, format!("{at}.role"), role);
+                require_role(&mut check, format!("{at}.onto"), onto);
+                if role == onto {
+                    check.fail(format!("{at}.onto"), "an object cannot be carried onto itself");
+                }
+                if held.contains(role.as_str()) {
+                    check.fail(format!("{at}.role"), format!("role `{role}` is held still; it cannot be carried"));
+                }
+                check.range(format!("{at}.lift"), *lift, 0.0, 2.0);
+                check.frames(format!("{at}.start"), *start);
+                check.frames(format!("{at}.duration"), *duration);
+                if duration.0 < 3 {
+                    check.fail(format!("{at}.duration"), "lifting, carrying and setting down take at least 3 frames");
+                }
+            }
+            ScriptStep::Release { role, frame, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
                 check.frames(format!("{at}.frame"), *frame);
                 if roles.contains(role.as_str()) && !held.contains(role.as_str()) {
@@ -407,6 +440,17 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                 let field =
                     if matches!(condition, Postcondition::GetsCloser { .. }) { "max_ratio" } else { "min_ratio" };
                 check.fail(format!("{at}.{field}"), "the ratio must be a positive number");
+            }
+            Postcondition::MovesBy { min, max, .. } => {
+                if !(min.is_finite() && *min >= 0.0) {
+                    check.fail(format!("{at}.min"), "must be zero or a positive number of metres");
+                }
+                if max.is_some_and(|max| !(max.is_finite() && max >= *min)) {
+                    check.fail(format!("{at}.max"), "must be a number of metres no smaller than `min`");
+                }
+            }
+            Postcondition::MovesInWorld { toward, .. } => {
+                horizontal(&mut check, format!("{at}.toward"), *toward);
             }
             Postcondition::Rotates { min_deg, .. } | Postcondition::Tilts { min_deg, .. }
                 if !(min_deg.is_finite() && *min_deg >= 0.0) =>

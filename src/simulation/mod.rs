@@ -12,7 +12,7 @@ use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::spec::ClipSpec;
+use crate::spec::{ClipSpec, Grip};
 use crate::world::{ObjectIndex, PhysicsEntities, spawn_physics};
 
 /// A rigid pose: position and rotation quaternion (x, y, z, w).
@@ -37,14 +37,15 @@ impl Pose {
 pub struct FrameState {
     /// Indexed like `ClipSpec::objects`.
     pub objects: Vec<Pose>,
-    pub actor: Pose,
+    /// Indexed like `ClipSpec::actors`.
+    pub actors: Vec<Pose>,
 }
 
 /// The simulated clip: one [`FrameState`] per video frame, and when things first touched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trajectory {
     pub frames: Vec<FrameState>,
-    /// Per object, the first video frame at whose end the actor was in contact with it.
+    /// Per object, the first video frame at whose end an actor was in contact with it.
     pub first_actor_contact: Vec<Option<u32>>,
     /// Pairs of objects that touched, `(a, b, frame)` with `a < b` (indices into the spec's
     /// objects), each with the first video frame at whose end they were in contact.
@@ -113,7 +114,13 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
     let mut frames = Vec::with_capacity(video.frames as usize);
     frames.push(record(app.world_mut(), &entities));
     let mut released: Vec<bool> = spec.objects.iter().map(|o| o.held_until_frame.is_none()).collect();
-    let mut gripping = vec![false; spec.actor.grips.len()];
+    let grips: Vec<(usize, Grip)> = spec
+        .actors
+        .iter()
+        .enumerate()
+        .flat_map(|(actor, spec)| spec.grips.iter().map(move |grip| (actor, *grip)))
+        .collect();
+    let mut gripping = vec![false; grips.len()];
     for step in 1..=(video.frames.saturating_sub(1) * steps_per_frame) {
         let frame_time = step as f32 / steps_per_frame as f32;
         let world = app.world_mut();
@@ -129,25 +136,27 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
         }
         // Grip with a fixed joint that keeps the object where it is relative to the actor, so
         // gripping never jolts it; let go by removing the joint.
-        for (index, grip) in spec.actor.grips.iter().enumerate() {
-            let object = entities.objects[grip.object];
+        for (index, (actor_index, grip)) in grips.iter().enumerate() {
+            let (object, actor_entity) = (entities.objects[grip.object], entities.actors[*actor_index]);
             if !gripping[index] && frame_time > grip.from && frame_time <= grip.until {
-                let actor = *world.get::<Transform>(entities.actor).expect("actor spawned");
+                let actor = *world.get::<Transform>(actor_entity).expect("actor spawned");
                 let held = *world.get::<Transform>(object).expect("object spawned");
                 let inverse = actor.rotation.inverse();
                 let joint = FixedJointBuilder::new()
                     .local_anchor1(inverse * (held.translation - actor.translation))
                     .local_basis1(inverse * held.rotation);
-                world.entity_mut(object).insert(ImpulseJoint::new(entities.actor, joint));
+                world.entity_mut(object).insert(ImpulseJoint::new(actor_entity, joint));
                 gripping[index] = true;
             } else if gripping[index] && frame_time > grip.until {
                 world.entity_mut(object).remove::<ImpulseJoint>();
                 gripping[index] = false;
             }
         }
-        // The kinematic actor is placed where its path is at the end of this step.
-        let target = Vec3::from(spec.actor.position_at(frame_time));
-        world.get_mut::<Transform>(entities.actor).expect("actor spawned").translation = target;
+        // Each kinematic actor is placed where its path is at the end of this step.
+        for (actor, entity) in spec.actors.iter().zip(&entities.actors) {
+            let target = Vec3::from(actor.position_at(frame_time));
+            world.get_mut::<Transform>(*entity).expect("actor spawned").translation = target;
+        }
         world.resource_mut::<ContactLog>().step = step;
         app.update();
         if step % steps_per_frame == 0 {
@@ -172,5 +181,8 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
 
 fn record(world: &mut World, entities: &PhysicsEntities) -> FrameState {
     let pose = |entity: Entity| Pose::of(world.get::<Transform>(entity).expect("spawned with a transform"));
-    FrameState { objects: entities.objects.iter().map(|e| pose(*e)).collect(), actor: pose(entities.actor) }
+    FrameState {
+        objects: entities.objects.iter().map(|e| pose(*e)).collect(),
+        actors: entities.actors.iter().map(|e| pose(*e)).collect(),
+    }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::content::{ActorKind, Side};
 
 /// Version of the [`ClipSpec`] layout; bump it when a field changes meaning.
-pub const SPEC_VERSION: u32 = 2;
+pub const SPEC_VERSION: u32 = 3;
 
 /// Video settings shared by every clip of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +93,8 @@ pub struct ClipSpec {
     /// Height of the work surface's top, world metres.
     pub work_surface_top: f32,
     pub objects: Vec<ObjectSpec>,
-    pub actor: ActorSpec,
+    /// The hands or tools that conduct the action (one, or two for two-handed actions).
+    pub actors: Vec<ActorSpec>,
     /// Hashes of the content files the clip was sampled from.
     pub content_hashes: ContentHashes,
 }
@@ -178,7 +179,7 @@ pub struct ObjectSpec {
     pub fixed: bool,
 }
 
-/// The actor: what it looks like and where its contact point is over time.
+/// An actor: what it looks like and where its contact point is over time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActorSpec {
     pub kind: ActorKind,

@@ -85,8 +85,8 @@ pub fn sample_clip(
     set_up_roles(action_def, &mut objects, &area, &axes, &mut object_rng);
     // Script frame numbers span 0..script_frames-1; map that span onto this clip's 0..frames-1.
     let time_scale = video.frames.saturating_sub(1) as f32 / action_def.script_frames.saturating_sub(1).max(1) as f32;
-    let actor = sample_actor(action_def, &mut objects, &axes, &area, time_scale, &mut stream(seed, "actor"));
-    place_distractors(scene_def, content, &area, &actor, &mut objects, &mut stream(seed, "distractors"));
+    let actors = sample_actors(action_def, &mut objects, &axes, &area, time_scale, &mut stream(seed, "actor"));
+    place_distractors(scene_def, content, &area, &actors, &mut objects, &mut stream(seed, "distractors"));
 
     let placeholders: Vec<String> = action_def
         .roles
@@ -117,7 +117,7 @@ pub fn sample_clip(
         surfaces,
         work_surface_top,
         objects,
-        actor,
+        actors,
         content_hashes: ContentHashes {
             scene: scene.hash.clone(),
             action: action.hash.clone(),
@@ -417,8 +417,31 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
     }
 }
 
+/// Every actor the script uses, in order; their draws come one after another from one stream, so
+/// a one-actor clip is unaffected by the existence of two-actor actions.
+fn sample_actors(
+    action: &ActionDef,
+    objects: &mut [ObjectSpec],
+    axes: &CameraAxes,
+    area: &Area,
+    time_scale: f32,
+    rng: &mut ChaCha8Rng,
+) -> Vec<ActorSpec> {
+    let count = action.script.iter().map(|step| step.actor() + 1).max().unwrap_or(1);
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    for actor in 0..count {
+        let sampled = sample_actor(action, actor, &actors, objects, axes, area, time_scale, rng);
+        actors.push(sampled);
+    }
+    actors
+}
+
+/// Actor `actor` of the script; a second hand takes the first hand's skin tone and size.
+#[allow(clippy::too_many_arguments)]
 fn sample_actor(
     action: &ActionDef,
+    actor: u8,
+    earlier: &[ActorSpec],
     objects: &mut [ObjectSpec],
     axes: &CameraAxes,
     area: &Area,
@@ -431,7 +454,7 @@ fn sample_actor(
     let frames =
         |rng: &mut ChaCha8Rng, range: crate::content::FrameRange| uniform_frames(rng, range) as f32 * time_scale;
     let kind = *pick(rng, &action.actors);
-    let color = match kind {
+    let mut color = match kind {
         // Skin tones from light to dark, mixed.
         ActorKind::Hand => {
             let tones = [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
@@ -448,7 +471,10 @@ fn sample_actor(
             *pick(rng, &blocks)
         }
     };
-    let scale = rng.random_range(0.9..=1.1f32);
+    let mut scale = rng.random_range(0.9..=1.1f32);
+    if let Some(hand) = earlier.iter().find(|a| a.kind == ActorKind::Hand && kind == ActorKind::Hand) {
+        (color, scale) = (hand.color, hand.scale);
+    }
     let object_index = |role: &str, objects: &[ObjectSpec]| {
         objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
     };
@@ -459,9 +485,9 @@ fn sample_actor(
     let mut last_end = 0.0f32;
     let mut first_push: Option<Side> = None;
     let mut grips = Vec::new();
-    for step in &action.script {
+    for step in action.script.iter().filter(|step| step.actor() == actor) {
         match step {
-            ScriptStep::Start { beside, side, gap, height } => {
+            ScriptStep::Start { beside, side, gap, height, .. } => {
                 let object = &objects[object_index(beside, objects)];
                 let centre = Vec3::from(object.position);
                 let out = axes.direction(*side);
@@ -481,7 +507,7 @@ fn sample_actor(
                 facing = side.opposite();
                 path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
             }
-            ScriptStep::PushToEdge { role, toward, past_edge, start, duration } => {
+            ScriptStep::PushToEdge { role, toward, past_edge, start, duration, .. } => {
                 let object = &objects[object_index(role, objects)];
                 let direction = axes.direction(*toward);
                 let centre = Vec3::from(object.position);
@@ -495,7 +521,7 @@ fn sample_actor(
                 last_end = end;
                 first_push.get_or_insert(*toward);
             }
-            ScriptStep::Pull { role, toward, distance, start, duration } => {
+            ScriptStep::Pull { role, toward, distance, start, duration, .. } => {
                 let index = object_index(role, objects);
                 let begin = frames(rng, *start).max(last_end);
                 let end = begin + frames(rng, *duration).max(1.0);
@@ -505,7 +531,7 @@ fn sample_actor(
                 grips.push(Grip { object: index, from: begin, until: end });
                 last_end = end;
             }
-            ScriptStep::Push { role, toward, distance, start, duration } => {
+            ScriptStep::Push { role, toward, distance, start, duration, .. } => {
                 let object = &objects[object_index(role, objects)];
                 let direction = axes.direction(*toward);
                 let to_surface = (Vec3::from(object.position) - position).dot(direction) - reach(object, direction);
@@ -518,13 +544,39 @@ fn sample_actor(
                 last_end = end;
                 first_push.get_or_insert(*toward);
             }
-            ScriptStep::Release { role, frame } => {
+            ScriptStep::Carry { role, onto, lift, start, duration, .. } => {
+                let index = object_index(role, objects);
+                let (carried, below) = (&objects[index], &objects[object_index(onto, objects)]);
+                let begin = frames(rng, *start).max(last_end);
+                let end = begin + frames(rng, *duration).max(3.0);
+                let lift = uniform(rng, *lift);
+                // The grip keeps the object where it is relative to the actor, so the actor's
+                // destination is the object's resting place on top, less that offset.
+                let offset = Vec3::from(carried.position) - position;
+                let rest_height = below.position[1] + reach(below, Vec3::Y) + reach(carried, Vec3::NEG_Y) + 0.004;
+                let rest = Vec3::new(below.position[0], rest_height, below.position[2]);
+                let set_down = rest - offset;
+                // Straight up until clear of the other object's top, across, then straight down.
+                let clear = (position.y + lift).max(set_down.y + lift * 0.5);
+                let lifted = Vec3::new(position.x, clear, position.z);
+                let over = Vec3::new(set_down.x, clear, set_down.z);
+                let third = (end - begin) / 3.0;
+                for (frame, point) in
+                    [(begin, position), (begin + third, lifted), (begin + 2.0 * third, over), (end, set_down)]
+                {
+                    path.push(ActorKeyframe { frame, position: point.to_array() });
+                }
+                position = set_down;
+                grips.push(Grip { object: index, from: begin, until: end });
+                last_end = end;
+            }
+            ScriptStep::Release { role, frame, .. } => {
                 let index = object_index(role, objects);
                 let release = frames(rng, *frame).round();
                 objects[index].held_until_frame = Some(release as u32);
                 last_end = last_end.max(release);
             }
-            ScriptStep::Retreat { toward, distance, delay, duration } => {
+            ScriptStep::Retreat { toward, distance, delay, duration, .. } => {
                 let begin = last_end + frames(rng, *delay);
                 let end = begin + frames(rng, *duration).max(1.0);
                 path.push(ActorKeyframe { frame: begin, position: position.to_array() });
@@ -562,7 +614,7 @@ fn place_distractors(
     scene: &SceneDef,
     content: &Content,
     area: &Area,
-    actor: &ActorSpec,
+    actors: &[ActorSpec],
     objects: &mut Vec<ObjectSpec>,
     rng: &mut ChaCha8Rng,
 ) {
@@ -574,11 +626,13 @@ fn place_distractors(
         .iter()
         .map(|o| (Vec3::from(o.position), o.shape.half_extents()[0].max(o.shape.half_extents()[2]) + 0.04))
         .collect();
-    if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
-        let steps = 40;
-        for i in 0..=steps {
-            let frame = first.frame + (last.frame - first.frame) * i as f32 / steps as f32;
-            keep_clear.push((Vec3::from(actor.position_at(frame)), 0.12));
+    for actor in actors {
+        if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
+            let steps = 40;
+            for i in 0..=steps {
+                let frame = first.frame + (last.frame - first.frame) * i as f32 / steps as f32;
+                keep_clear.push((Vec3::from(actor.position_at(frame)), 0.12));
+            }
         }
     }
     for _ in 0..count {

@@ -12,7 +12,7 @@ use crate::spec::{ClipSpec, ShapeSpec};
 #[derive(Debug, Clone)]
 pub struct PhysicsEntities {
     pub objects: Vec<Entity>,
-    pub actor: Entity,
+    pub actors: Vec<Entity>,
 }
 
 fn object_collider(shape: &ShapeSpec) -> Collider {
@@ -70,25 +70,31 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
                 .id()
         })
         .collect();
-    let parts: Vec<(Vec3, Quat, Collider)> = actor_parts(&spec.actor)
-        .into_iter()
-        .map(|part| {
-            let collider = match part.shape {
-                PartShape::Cuboid { half } => Collider::cuboid(half.x, half.y, half.z),
-                PartShape::Capsule { half_length, radius } => Collider::capsule_y(half_length, radius),
-            };
-            (part.offset, part.rotation, collider)
+    let actors = spec
+        .actors
+        .iter()
+        .map(|actor| {
+            let parts: Vec<(Vec3, Quat, Collider)> = actor_parts(actor)
+                .into_iter()
+                .map(|part| {
+                    let collider = match part.shape {
+                        PartShape::Cuboid { half } => Collider::cuboid(half.x, half.y, half.z),
+                        PartShape::Capsule { half_length, radius } => Collider::capsule_y(half_length, radius),
+                    };
+                    (part.offset, part.rotation, collider)
+                })
+                .collect();
+            world
+                .spawn((
+                    ClipEntity,
+                    Actor,
+                    RigidBody::KinematicPositionBased,
+                    Collider::compound(parts),
+                    ActiveEvents::COLLISION_EVENTS,
+                    actor_start(actor),
+                ))
+                .id()
         })
         .collect();
-    let actor = world
-        .spawn((
-            ClipEntity,
-            Actor,
-            RigidBody::KinematicPositionBased,
-            Collider::compound(parts),
-            ActiveEvents::COLLISION_EVENTS,
-            actor_start(&spec.actor),
-        ))
-        .id();
-    PhysicsEntities { objects, actor }
+    PhysicsEntities { objects, actors }
 }

@@ -5,13 +5,13 @@ use bevy::math::Vec3;
 use bevy::prelude::*;
 
 use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start, object_start};
-use crate::spec::{ClipSpec, ShapeSpec};
+use crate::spec::{ActorSpec, ClipSpec, ShapeSpec};
 
 /// Entities of the rendered world, indexed like the spec.
 #[derive(Debug, Clone)]
 pub struct VisualEntities {
     pub objects: Vec<Entity>,
-    pub actor: Entity,
+    pub actors: Vec<Entity>,
 }
 
 fn material(world: &mut World, color: [f32; 3], roughness: f32, metallic: f32) -> Handle<StandardMaterial> {
@@ -61,27 +61,7 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
                 .id()
         })
         .collect();
-    let actor_material = material(world, spec.actor.color, 0.6, 0.0);
-    let parts: Vec<(Handle<Mesh>, Transform)> = actor_parts(&spec.actor)
-        .into_iter()
-        .map(|part| {
-            let handle = match part.shape {
-                PartShape::Cuboid { half } => mesh(world, Cuboid::from_size(half * 2.0)),
-                PartShape::Capsule { half_length, radius } => {
-                    mesh(world, Capsule3d::new(radius, half_length * 2.0).mesh().rings(4).longitudes(16).latitudes(8))
-                }
-            };
-            (handle, Transform::from_translation(part.offset).with_rotation(part.rotation))
-        })
-        .collect();
-    let actor = world
-        .spawn((ClipEntity, Actor, actor_start(&spec.actor), Visibility::default()))
-        .with_children(|parent| {
-            for (handle, transform) in parts {
-                parent.spawn((Mesh3d(handle), MeshMaterial3d(actor_material.clone()), transform));
-            }
-        })
-        .id();
+    let actors = spec.actors.iter().map(|actor| spawn_actor(world, actor)).collect();
 
     let lighting = &spec.lighting;
     let sun = Vec3::from(lighting.sun_direction);
@@ -101,5 +81,29 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         brightness: lighting.ambient_brightness,
         ..default()
     });
-    VisualEntities { objects, actor }
+    VisualEntities { objects, actors }
+}
+
+fn spawn_actor(world: &mut World, actor: &ActorSpec) -> Entity {
+    let actor_material = material(world, actor.color, 0.6, 0.0);
+    let parts: Vec<(Handle<Mesh>, Transform)> = actor_parts(actor)
+        .into_iter()
+        .map(|part| {
+            let handle = match part.shape {
+                PartShape::Cuboid { half } => mesh(world, Cuboid::from_size(half * 2.0)),
+                PartShape::Capsule { half_length, radius } => {
+                    mesh(world, Capsule3d::new(radius, half_length * 2.0).mesh().rings(4).longitudes(16).latitudes(8))
+                }
+            };
+            (handle, Transform::from_translation(part.offset).with_rotation(part.rotation))
+        })
+        .collect();
+    world
+        .spawn((ClipEntity, Actor, actor_start(actor), Visibility::default()))
+        .with_children(|parent| {
+            for (handle, transform) in parts {
+                parent.spawn((Mesh3d(handle), MeshMaterial3d(actor_material.clone()), transform));
+            }
+        })
+        .id()
 }
