@@ -38,18 +38,22 @@ pub fn verify(spec: &ClipSpec, action: &ActionDef, trajectory: &Trajectory) -> V
     } else {
         action
     };
-    let camera = CameraModel::new(&spec.camera, spec.video.width, spec.video.height);
+    // The camera each frame was rendered through, with its motion and shake.
+    let video = spec.video;
+    let cameras: Vec<CameraModel> = (0..trajectory.frames.len() as u32)
+        .map(|frame| CameraModel::at_frame(&spec.camera, frame, video.fps, video.width, video.height))
+        .collect();
     let checks: Vec<Check> = action
         .postconditions
         .iter()
-        .map(|condition| check(spec, &camera, condition, trajectory, action.script_frames))
+        .map(|condition| check(spec, &cameras, condition, trajectory, action.script_frames))
         .collect();
     Verification { passed: checks.iter().all(|c| c.passed), checks }
 }
 
 fn check(
     spec: &ClipSpec,
-    camera: &CameraModel,
+    cameras: &[CameraModel],
     condition: &Postcondition,
     trajectory: &Trajectory,
     script_frames: u32,
@@ -76,9 +80,14 @@ fn check(
         None => Vec::new(),
     };
     let rotations: Vec<Quat> = trajectory.frames.iter().map(|f| Quat::from_array(f.objects[index].rotation)).collect();
-    let pixel = |p: Vec3| camera.project(p);
+    let Some(camera) = cameras.first() else {
+        return Check { condition: described, passed: false, measured: "no frames".into() };
+    };
+    let last_frame = cameras.len() - 1;
+    // Where a point appears in the image of frame `frame`.
+    let pixel = |frame: usize, p: Vec3| cameras[frame].project(p);
     let (passed, measured) = match condition {
-        Postcondition::MovesInImage { toward, min_fraction, .. } => match (pixel(first), pixel(last)) {
+        Postcondition::MovesInImage { toward, min_fraction, .. } => match (pixel(0, first), pixel(last_frame, last)) {
             (Some(a), Some(b)) => {
                 let delta = b - a;
                 let (moved, size) = match toward {
@@ -104,8 +113,9 @@ fn check(
             let checked = until.map_or(positions.len(), |until| (until as f32 * time_scale).round() as usize + 1);
             let outside = positions
                 .iter()
+                .enumerate()
                 .take(checked)
-                .position(|p| !pixel(*p).is_some_and(|px: Vec2| camera.in_frame(px, *margin)));
+                .position(|(frame, p)| !pixel(frame, *p).is_some_and(|px: Vec2| camera.in_frame(px, *margin)));
             match outside {
                 None => (true, "in frame in every frame".into()),
                 Some(frame) => (false, format!("left the frame at frame {frame}")),
@@ -183,7 +193,7 @@ fn check(
             let (Some(other_first), Some(other_last)) = (other_positions.first(), other_positions.last()) else {
                 return Check { condition: described, passed: false, measured: "no frames".into() };
             };
-            match (pixel(first), pixel(*other_first), pixel(last), pixel(*other_last)) {
+            match (pixel(0, first), pixel(0, *other_first), pixel(last_frame, last), pixel(last_frame, *other_last)) {
                 (Some(a0), Some(b0), Some(a1), Some(b1)) => {
                     let (before, after) = (a0.x - b0.x, a1.x - b1.x);
                     (before * after < 0.0, format!("horizontal offset to the other {before:+.1} px -> {after:+.1} px"))
@@ -194,6 +204,13 @@ fn check(
         Postcondition::Rises { min_height, .. } => {
             let peak = positions.iter().map(|p| p.y - first.y).fold(0.0, f32::max);
             (peak >= *min_height, format!("rose {peak:.3} m at most"))
+        }
+        Postcondition::CameraNears { max_ratio, .. } => {
+            let fps = spec.video.fps;
+            let (start, end) = (spec.camera.pose_at(0.0, fps).0, spec.camera.pose_at(last_frame as f32, fps).0);
+            let (before, after) = (start.distance(first), end.distance(last));
+            let ratio = after / before.max(1e-6);
+            (ratio <= *max_ratio, format!("camera distance {before:.3} m -> {after:.3} m (ratio {ratio:.2})"))
         }
         Postcondition::EndsOn { .. } => {
             let (other_index, under) = other.expect("a pair condition");

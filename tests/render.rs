@@ -124,6 +124,8 @@ enum Expect {
     Closer(bool),
     /// The two roles' centroids swap sides horizontally.
     Pass,
+    /// The target covers more pixels at the end: it looms.
+    Grows,
 }
 
 #[test]
@@ -145,6 +147,9 @@ fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
         // Toward the camera, off the front edge: down in the image.
         ("push_almost_off_table", Expect::Moves(0.0, 1.0)),
         ("move_toward_camera", Expect::Moves(0.0, 1.0)),
+        // The camera pans left: the still target slides right across the image.
+        ("turn_camera_left", Expect::Moves(1.0, 0.0)),
+        ("approach_with_camera", Expect::Grows),
         ("move_away_from_camera", Expect::Moves(0.0, -1.0)),
         ("move_closer", Expect::Closer(true)),
         ("move_closer_to", Expect::Closer(true)),
@@ -187,6 +192,10 @@ fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
                 if dy_sign != 0.0 {
                     assert!(dy * dy_sign > 0.03, "{action}: target moved {dy:+.3} of the height in the image");
                 }
+            }
+            Expect::Grows => {
+                let (first, last) = centroids(role_color("target"));
+                assert!(last.2 as f32 > 1.4 * first.2 as f32, "{action}: {} px -> {} px", first.2, last.2);
             }
             Expect::Pass => {
                 let (a0, a1) = centroids(role_color("first"));

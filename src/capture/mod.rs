@@ -309,7 +309,7 @@ impl Renderer {
         self.clear_clip();
         let visuals = spawn_visuals(self.world(), spec);
         let camera = self.camera;
-        let camera_spec = spec.camera;
+        let camera_spec = &spec.camera;
         let mut camera_entity = self.world().entity_mut(camera);
         camera_entity.insert((
             Transform::from_translation(Vec3::from(camera_spec.position))
@@ -321,6 +321,10 @@ impl Renderer {
             }),
         ));
         let place = |world: &mut World, frame: usize| {
+            // The camera's scripted motion and hand-held sway.
+            let (position, rotation) = spec.camera.pose_at(frame as f32, spec.video.fps);
+            *world.get_mut::<Transform>(camera).expect("camera spawned") =
+                Transform::from_translation(position).with_rotation(rotation);
             let state = &trajectory.frames[frame];
             for (entity, pose) in visuals.objects.iter().zip(&state.objects) {
                 *world.get_mut::<Transform>(*entity).expect("object spawned") = pose.transform();

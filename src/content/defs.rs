@@ -112,6 +112,14 @@ pub struct CameraDef {
     /// Random offset of the look-at point, metres, per axis.
     #[serde(default)]
     pub look_at_jitter: f32,
+    /// Hand-held sway: peak rotation in degrees (with a proportional drift of about 4 mm per
+    /// degree), slow as a phone held in a hand; `(0, 0)` for a camera on a tripod.
+    #[serde(default = "default_shake")]
+    pub shake_deg: Range,
+}
+
+fn default_shake() -> Range {
+    Range(0.0, 0.0)
 }
 
 /// The object library: named colors and object kinds that scenes draw from.
@@ -469,6 +477,11 @@ pub enum ScriptStep {
         start: FrameRange,
         duration: FrameRange,
     },
+    /// Move the camera `distance` metres `toward` a side (Away: forward, closer to the scene),
+    /// still looking where it looked. No actor; a script of camera steps alone shows no actor.
+    CameraDolly { toward: Side, distance: Range, start: FrameRange, duration: FrameRange },
+    /// Turn the camera `degrees` about the vertical, `toward` Left or Right, from where it stands.
+    CameraTurn { toward: Side, degrees: Range, start: FrameRange, duration: FrameRange },
     /// Let go of a held role at `frame`; gravity does the rest.
     Release {
         #[serde(default)]
@@ -490,8 +503,8 @@ pub enum ScriptStep {
 }
 
 impl ScriptStep {
-    /// Which actor performs the step.
-    pub fn actor(&self) -> u8 {
+    /// Which actor performs the step; `None` for the camera's steps.
+    pub fn actor(&self) -> Option<u8> {
         match self {
             ScriptStep::Start { actor, .. }
             | ScriptStep::Push { actor, .. }
@@ -499,7 +512,8 @@ impl ScriptStep {
             | ScriptStep::Pull { actor, .. }
             | ScriptStep::Carry { actor, .. }
             | ScriptStep::Release { actor, .. }
-            | ScriptStep::Retreat { actor, .. } => *actor,
+            | ScriptStep::Retreat { actor, .. } => Some(*actor),
+            ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => None,
         }
     }
 }
@@ -564,6 +578,8 @@ pub enum Postcondition {
     SwapsSides { role: String, other: String },
     /// The role's centre rises at least `min_height` metres above where it started, at some frame.
     Rises { role: String, min_height: f32 },
+    /// The camera's distance to the role ends at most `max_ratio` times what it was: it looms.
+    CameraNears { role: String, max_ratio: f32 },
 }
 
 impl Postcondition {
@@ -586,7 +602,8 @@ impl Postcondition {
             | Postcondition::MovesBy { role, .. }
             | Postcondition::MovesInWorld { role, .. }
             | Postcondition::SwapsSides { role, .. }
-            | Postcondition::Rises { role, .. } => role,
+            | Postcondition::Rises { role, .. }
+            | Postcondition::CameraNears { role, .. } => role,
         }
     }
 
@@ -650,7 +667,9 @@ impl ActionDef {
                 ScriptStep::Push { toward, .. }
                 | ScriptStep::PushToEdge { toward, .. }
                 | ScriptStep::Pull { toward, .. }
-                | ScriptStep::Retreat { toward, .. } => *toward = toward.mirrored(),
+                | ScriptStep::Retreat { toward, .. }
+                | ScriptStep::CameraDolly { toward, .. }
+                | ScriptStep::CameraTurn { toward, .. } => *toward = toward.mirrored(),
                 ScriptStep::Release { .. } | ScriptStep::Carry { .. } => {}
             }
         }

@@ -178,6 +178,7 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
     check.range("camera.height", camera.height, -10.0, 100.0);
     check.range("camera.azimuth_deg", camera.azimuth_deg, -180.0, 180.0);
     check.range("camera.fov_deg", camera.fov_deg, 5.0, 120.0);
+    check.range("camera.shake_deg", camera.shake_deg, 0.0, 10.0);
     if !(camera.look_at_jitter.is_finite() && camera.look_at_jitter >= 0.0) {
         check.fail("camera.look_at_jitter", "must be zero or a positive number of metres");
     }
@@ -319,7 +320,27 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
     let mut started = [false; MAX_ACTORS as usize];
     for (i, step) in def.script.iter().enumerate() {
         let at = format!("script[{i}]");
-        let actor = step.actor();
+        let actor = match step {
+            ScriptStep::CameraDolly { toward, distance, start, duration }
+            | ScriptStep::CameraTurn { toward, degrees: distance, start, duration } => {
+                let turn = matches!(step, ScriptStep::CameraTurn { .. });
+                if turn && !matches!(toward, Side::Left | Side::Right) {
+                    check.fail(format!("{at}.toward"), "the camera turns Left or Right");
+                }
+                if !turn {
+                    horizontal(&mut check, format!("{at}.toward"), *toward);
+                }
+                let (field, high) = if turn { ("degrees", 180.0) } else { ("distance", 5.0) };
+                check.range(format!("{at}.{field}"), *distance, 0.0, high);
+                check.frames(format!("{at}.start"), *start);
+                check.frames(format!("{at}.duration"), *duration);
+                if duration.0 == 0 {
+                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
+                }
+                continue;
+            }
+            other => other.actor().expect("actor steps have an actor"),
+        };
         if actor >= MAX_ACTORS {
             check.fail(format!("{at}.actor"), format!("actors are numbered 0 to {}", MAX_ACTORS - 1));
             continue;
@@ -384,6 +405,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                     check.fail(format!("{at}.duration"), "lifting, carrying and setting down take at least 3 frames");
                 }
             }
+            ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => unreachable!("checked above"),
             ScriptStep::Release { role, frame, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
                 check.frames(format!("{at}.frame"), *frame);
@@ -410,8 +432,12 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             check.fail("script", format!("role `{role}` is held (`Hold` in setup) but never released (`Release`)"));
         }
     }
-    if !matches!(def.script.first(), Some(ScriptStep::Start { .. })) {
+    let actor_steps = def.script.iter().filter(|step| step.actor().is_some()).count();
+    if actor_steps > 0 && !matches!(def.script.iter().find(|s| s.actor().is_some()), Some(ScriptStep::Start { .. })) {
         check.fail("script", "the script must begin with a `Start` step placing the actor");
+    }
+    if def.script.is_empty() {
+        check.fail("script", "give the actor or the camera something to do");
     }
     for (i, condition) in def.postconditions.iter().enumerate() {
         let at = format!("postconditions[{i}]");
@@ -448,6 +474,9 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                 if max.is_some_and(|max| !(max.is_finite() && max >= *min)) {
                     check.fail(format!("{at}.max"), "must be a number of metres no smaller than `min`");
                 }
+            }
+            Postcondition::CameraNears { max_ratio, .. } if !(max_ratio.is_finite() && *max_ratio > 0.0) => {
+                check.fail(format!("{at}.max_ratio"), "the ratio must be a positive number");
             }
             Postcondition::MovesInWorld { toward, .. } => {
                 horizontal(&mut check, format!("{at}.toward"), *toward);

@@ -3,9 +3,9 @@
 //! Uses the same conventions as Bevy's `Transform::looking_at` and perspective projection (vertical
 //! field of view, right-handed, -z forward), so projected positions match rendered pixels.
 
-use bevy::math::{Mat4, Vec2, Vec3, Vec4};
+use bevy::math::{EulerRot, Mat3, Mat4, Quat, Vec2, Vec3, Vec4};
 
-use super::CameraSpec;
+use super::{CameraKeyframe, CameraSpec};
 use crate::content::Side;
 
 /// Horizontal directions as the camera sees them.
@@ -38,6 +38,50 @@ impl CameraAxes {
     }
 }
 
+impl CameraSpec {
+    /// Where the camera is and where it looks at a (fractional) video frame of a clip at `fps`,
+    /// before shake: the scripted motion eased between keyframes, held after the last.
+    fn scripted_at(&self, frame: f32) -> (Vec3, Vec3) {
+        let start = CameraKeyframe { frame: 0.0, position: self.position, look_at: self.look_at };
+        let mut previous = start;
+        for key in &self.motion {
+            if frame <= key.frame {
+                let span = (key.frame - previous.frame).max(f32::EPSILON);
+                let t = ((frame - previous.frame) / span).clamp(0.0, 1.0);
+                let eased = t * t * (3.0 - 2.0 * t);
+                let lerp = |a: [f32; 3], b: [f32; 3]| Vec3::from(a).lerp(Vec3::from(b), eased);
+                return (lerp(previous.position, key.position), lerp(previous.look_at, key.look_at));
+            }
+            previous = *key;
+        }
+        (Vec3::from(previous.position), Vec3::from(previous.look_at))
+    }
+
+    /// The camera's pose at a video frame: position and rotation (Bevy's convention: it looks
+    /// along its local -z with local +y up), scripted motion plus shake.
+    pub fn pose_at(&self, frame: f32, fps: u32) -> (Vec3, Quat) {
+        let (position, look_at) = self.scripted_at(frame);
+        let forward = (look_at - position).normalize_or(Vec3::NEG_Z);
+        let right = forward.cross(Vec3::Y).normalize_or(Vec3::X);
+        let up = right.cross(forward);
+        let base = Quat::from_mat3(&Mat3::from_cols(right, up, -forward));
+        let Some(shake) = self.shake else { return (position, base) };
+        let seconds = frame / fps.max(1) as f32;
+        let wave = |axis: usize| {
+            (0..2)
+                .map(|k| {
+                    (std::f32::consts::TAU * shake.frequencies_hz[axis][k] * seconds + shake.phases[axis][k]).sin()
+                })
+                .sum::<f32>()
+                / 2.0
+        };
+        let angle = shake.rotation_deg.to_radians();
+        let sway = Quat::from_euler(EulerRot::YXZ, wave(0) * angle, wave(1) * angle, wave(2) * angle);
+        let drift = Vec3::new(wave(3), wave(4), wave(5)) * shake.translation_m;
+        (position + base * drift, base * sway)
+    }
+}
+
 /// Projects world points to pixel coordinates of a `width` x `height` image.
 #[derive(Debug, Clone, Copy)]
 pub struct CameraModel {
@@ -47,10 +91,23 @@ pub struct CameraModel {
 }
 
 impl CameraModel {
+    /// The camera as it starts (frame 0, no shake).
     pub fn new(camera: &CameraSpec, width: u32, height: u32) -> Self {
         let view = Mat4::look_at_rh(Vec3::from(camera.position), Vec3::from(camera.look_at), Vec3::Y);
+        Self::with_view(view, camera.fov_deg, width, height)
+    }
+
+    /// The camera at video frame `frame` of a clip at `fps`, with its motion and shake: what the
+    /// renderer draws that frame through.
+    pub fn at_frame(camera: &CameraSpec, frame: u32, fps: u32, width: u32, height: u32) -> Self {
+        let (position, rotation) = camera.pose_at(frame as f32, fps);
+        let view = Mat4::from_rotation_translation(rotation, position).inverse();
+        Self::with_view(view, camera.fov_deg, width, height)
+    }
+
+    fn with_view(view: Mat4, fov_deg: f32, width: u32, height: u32) -> Self {
         let aspect = width as f32 / height as f32;
-        let projection = Mat4::perspective_rh(camera.fov_deg.to_radians(), aspect, 0.01, 100.0);
+        let projection = Mat4::perspective_rh(fov_deg.to_radians(), aspect, 0.01, 100.0);
         CameraModel { view_projection: projection * view, width: width as f32, height: height as f32 }
     }
 
@@ -76,7 +133,7 @@ mod tests {
     use super::*;
 
     fn front_camera() -> CameraSpec {
-        CameraSpec { position: [0.0, 1.0, 2.0], look_at: [0.0, 1.0, 0.0], fov_deg: 60.0 }
+        CameraSpec { position: [0.0, 1.0, 2.0], look_at: [0.0, 1.0, 0.0], fov_deg: 60.0, motion: vec![], shake: None }
     }
 
     #[test]
@@ -92,5 +149,48 @@ mod tests {
         let axes = CameraAxes::new(&front_camera());
         assert!(axes.right.abs_diff_eq(Vec3::X, 1e-6));
         assert!(axes.away.abs_diff_eq(Vec3::NEG_Z, 1e-6));
+    }
+
+    #[test]
+    fn a_still_camera_projects_the_same_every_frame_and_a_shaken_one_sways_smoothly_and_boundedly() {
+        let still = front_camera();
+        let point = Vec3::new(0.1, 0.9, 0.0);
+        let reference = CameraModel::new(&still, 200, 200).project(point).unwrap();
+        for frame in [0, 7, 35] {
+            let moved = CameraModel::at_frame(&still, frame, 12, 200, 200).project(point).unwrap();
+            assert!((moved - reference).length() < 1e-3, "frame {frame}: {moved} vs {reference}");
+        }
+        let shaken = CameraSpec {
+            shake: Some(super::super::ShakeSpec {
+                rotation_deg: 1.0,
+                translation_m: 0.004,
+                frequencies_hz: [[0.4, 1.2]; 6],
+                phases: [[0.3, 1.1], [2.0, 0.5], [1.0, 4.0], [0.0, 2.5], [3.0, 1.5], [5.0, 0.2]],
+            }),
+            ..front_camera()
+        };
+        let pixels: Vec<Vec2> =
+            (0..36).map(|f| CameraModel::at_frame(&shaken, f, 12, 200, 200).project(point).unwrap()).collect();
+        let farthest = pixels.iter().map(|p| (*p - reference).length()).fold(0.0, f32::max);
+        // A degree is about 3.5 px of this 200 px, 60 degree view; drift adds a little.
+        assert!(farthest > 0.5 && farthest < 6.0, "sway of {farthest} px");
+        let steps = pixels.windows(2).map(|w| (w[1] - w[0]).length()).fold(0.0, f32::max);
+        assert!(steps < 1.5, "smooth: at most {steps} px between frames");
+    }
+
+    #[test]
+    fn scripted_motion_is_eased_between_keyframes_and_held_after() {
+        let camera = CameraSpec {
+            motion: vec![
+                CameraKeyframe { frame: 2.0, position: [0.0, 1.0, 2.0], look_at: [0.0, 1.0, 0.0] },
+                CameraKeyframe { frame: 12.0, position: [0.0, 1.0, 1.0], look_at: [0.0, 1.0, 0.0] },
+            ],
+            ..front_camera()
+        };
+        let at = |frame: f32| camera.pose_at(frame, 12).0;
+        assert!(at(0.0).abs_diff_eq(Vec3::new(0.0, 1.0, 2.0), 1e-6));
+        assert!(at(7.0).abs_diff_eq(Vec3::new(0.0, 1.0, 1.5), 1e-5), "halfway at the middle");
+        assert!(at(3.0).z > 1.95, "eased: slow to start");
+        assert!(at(30.0).abs_diff_eq(Vec3::new(0.0, 1.0, 1.0), 1e-6), "held after the last keyframe");
     }
 }

@@ -106,12 +106,39 @@ pub struct ContentHashes {
     pub objects: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The camera: where it starts, how it moves (scripted motion, then hand-held shake on top).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CameraSpec {
     pub position: [f32; 3],
     pub look_at: [f32; 3],
     /// Vertical field of view, degrees.
     pub fov_deg: f32,
+    /// Scripted motion (camera actions): keyframes eased like the actor's path; empty for a camera
+    /// that stays where it starts.
+    pub motion: Vec<CameraKeyframe>,
+    /// Hand-held sway, if any.
+    pub shake: Option<ShakeSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CameraKeyframe {
+    /// Video frame (fractional frames allowed).
+    pub frame: f32,
+    pub position: [f32; 3],
+    pub look_at: [f32; 3],
+}
+
+/// Smooth hand-held sway: each axis is a sum of two slow sines, as a phone held in a hand drifts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ShakeSpec {
+    /// Peak rotation about each axis (yaw, pitch, roll), degrees.
+    pub rotation_deg: f32,
+    /// Peak translation along each axis, metres.
+    pub translation_m: f32,
+    /// Two frequencies per axis, yaw/pitch/roll then x/y/z, hertz.
+    pub frequencies_hz: [[f32; 2]; 6],
+    /// A phase per sine, radians.
+    pub phases: [[f32; 2]; 6],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

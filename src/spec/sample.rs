@@ -75,7 +75,7 @@ pub fn sample_clip(
     let work_surface_top = work.position[1] + work.size[1] / 2.0;
     let area = Area { rect: work_rect(work), ..Area::new(scene_def, work_surface_top) };
 
-    let camera = sample_camera(scene_def, &area, &mut stream(seed, "camera"));
+    let mut camera = sample_camera(scene_def, &area, &mut stream(seed, "camera"));
     let axes = CameraAxes::new(&camera);
     let lighting = sample_lighting(scene_def, &mut stream(seed, "lighting"));
 
@@ -86,6 +86,7 @@ pub fn sample_clip(
     // Script frame numbers span 0..script_frames-1; map that span onto this clip's 0..frames-1.
     let time_scale = video.frames.saturating_sub(1) as f32 / action_def.script_frames.saturating_sub(1).max(1) as f32;
     let actors = sample_actors(action_def, &mut objects, &axes, &area, time_scale, &mut stream(seed, "actor"));
+    camera.motion = sample_camera_motion(action_def, &camera, &axes, time_scale, &mut stream(seed, "camera motion"));
     place_distractors(scene_def, content, &area, &actors, &mut objects, &mut stream(seed, "distractors"));
 
     let placeholders: Vec<String> = action_def
@@ -214,7 +215,63 @@ fn sample_camera(scene: &SceneDef, area: &Area, rng: &mut ChaCha8Rng) -> CameraS
     let mut offset = || if jitter > 0.0 { rng.random_range(-jitter..=jitter) } else { 0.0 };
     let look_at = area.center + Vec3::new(offset(), offset(), offset());
     let position = area.center + Vec3::new(azimuth.sin() * distance, height, azimuth.cos() * distance);
-    CameraSpec { position: position.to_array(), look_at: look_at.to_array(), fov_deg }
+    let shake_deg = uniform(rng, def.shake_deg);
+    let shake = (shake_deg > 0.0).then(|| {
+        let mut wave = |low: f32, high: f32| rng.random_range(low..=high);
+        ShakeSpec {
+            rotation_deg: shake_deg,
+            translation_m: shake_deg * 0.004,
+            // A hand sways at a fraction of a hertz, with a faster tremor on top.
+            frequencies_hz: std::array::from_fn(|_| [wave(0.2, 0.6), wave(0.8, 1.8)]),
+            phases: std::array::from_fn(|_| [wave(0.0, std::f32::consts::TAU), wave(0.0, std::f32::consts::TAU)]),
+        }
+    });
+    CameraSpec { position: position.to_array(), look_at: look_at.to_array(), fov_deg, motion: Vec::new(), shake }
+}
+
+/// The camera's scripted motion: dollies and turns, one after another, as keyframes.
+fn sample_camera_motion(
+    action: &ActionDef,
+    camera: &CameraSpec,
+    axes: &CameraAxes,
+    time_scale: f32,
+    rng: &mut ChaCha8Rng,
+) -> Vec<CameraKeyframe> {
+    let mut keys = Vec::new();
+    let (mut position, mut look_at) = (Vec3::from(camera.position), Vec3::from(camera.look_at));
+    let mut last_end = 0.0f32;
+    for step in &action.script {
+        let (start, duration) = match step {
+            ScriptStep::CameraDolly { start, duration, .. } | ScriptStep::CameraTurn { start, duration, .. } => {
+                (start, duration)
+            }
+            _ => continue,
+        };
+        let begin = (uniform_frames(rng, *start) as f32 * time_scale).max(last_end);
+        let end = begin + (uniform_frames(rng, *duration) as f32 * time_scale).max(1.0);
+        keys.push(CameraKeyframe { frame: begin, position: position.to_array(), look_at: look_at.to_array() });
+        match step {
+            ScriptStep::CameraDolly { toward, distance, .. } => {
+                // Forward or back, the camera closes in on (or backs off from) what it looks at;
+                // sideways, it carries its aim along.
+                let shift = axes.direction(*toward) * uniform(rng, *distance);
+                position += shift;
+                if !matches!(toward, Side::Away | Side::Toward) {
+                    look_at += shift;
+                }
+            }
+            ScriptStep::CameraTurn { toward, degrees, .. } => {
+                // Turning left is a positive rotation about +y (counter-clockwise from above).
+                let sign = if *toward == Side::Left { 1.0 } else { -1.0 };
+                let turn = Quat::from_rotation_y(sign * uniform(rng, *degrees).to_radians());
+                look_at = position + turn * (look_at - position);
+            }
+            _ => unreachable!("camera steps only"),
+        }
+        keys.push(CameraKeyframe { frame: end, position: position.to_array(), look_at: look_at.to_array() });
+        last_end = end;
+    }
+    keys
 }
 
 fn sample_lighting(scene: &SceneDef, rng: &mut ChaCha8Rng) -> LightingSpec {
@@ -427,7 +484,7 @@ fn sample_actors(
     time_scale: f32,
     rng: &mut ChaCha8Rng,
 ) -> Vec<ActorSpec> {
-    let count = action.script.iter().map(|step| step.actor() + 1).max().unwrap_or(1);
+    let count = action.script.iter().filter_map(|step| step.actor()).map(|actor| actor + 1).max().unwrap_or(0);
     let mut actors: Vec<ActorSpec> = Vec::new();
     for actor in 0..count {
         let sampled = sample_actor(action, actor, &actors, objects, axes, area, time_scale, rng);
@@ -485,7 +542,7 @@ fn sample_actor(
     let mut last_end = 0.0f32;
     let mut first_push: Option<Side> = None;
     let mut grips = Vec::new();
-    for step in action.script.iter().filter(|step| step.actor() == actor) {
+    for step in action.script.iter().filter(|step| step.actor() == Some(actor)) {
         match step {
             ScriptStep::Start { beside, side, gap, height, .. } => {
                 let object = &objects[object_index(beside, objects)];
@@ -576,6 +633,7 @@ fn sample_actor(
                 objects[index].held_until_frame = Some(release as u32);
                 last_end = last_end.max(release);
             }
+            ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => unreachable!("not an actor's step"),
             ScriptStep::Retreat { toward, distance, delay, duration, .. } => {
                 let begin = last_end + frames(rng, *delay);
                 let end = begin + frames(rng, *duration).max(1.0);
