@@ -205,6 +205,29 @@ fn check(
             let peak = positions.iter().map(|p| p.y - first.y).fold(0.0, f32::max);
             (peak >= *min_height, format!("rose {peak:.3} m at most"))
         }
+        Postcondition::Deflects { min_deg, .. } => {
+            let other_index = other.expect("a pair condition").0;
+            match trajectory.first_contact_between(index, other_index) {
+                None => (false, "never touched the other".into()),
+                Some(contact) => {
+                    // Horizontal travel over three frames on either side of the contact.
+                    let contact = contact as usize;
+                    let span = 3;
+                    let travel = |from: usize, to: usize| {
+                        let d = positions[to.min(last_frame)] - positions[from.min(last_frame)];
+                        Vec3::new(d.x, 0.0, d.z)
+                    };
+                    let before = travel(contact.saturating_sub(span), contact.saturating_sub(1));
+                    let after = travel(contact, contact + span);
+                    if before.length() < 0.005 || after.length() < 0.005 {
+                        (false, format!("hardly moving around the contact at frame {contact}"))
+                    } else {
+                        let turned = before.angle_between(after).to_degrees();
+                        (turned >= *min_deg, format!("direction turned {turned:.0} degrees at frame {contact}"))
+                    }
+                }
+            }
+        }
         Postcondition::CameraNears { max_ratio, .. } => {
             let fps = spec.video.fps;
             let (start, end) = (spec.camera.pose_at(0.0, fps).0, spec.camera.pose_at(last_frame as f32, fps).0);

@@ -145,6 +145,17 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                         (0..=last).map(|f| (position(f, main) - start).dot(axes.right) * right).fold(0.0, f32::max);
                     assert!(furthest > 0.1, "{at}: rolled {furthest:.3} m downhill");
                 }
+                "collide_and_deflect" => {
+                    let second = other.unwrap();
+                    let contact = clip.trajectory.first_contact_between(main, second).expect("they meet") as usize;
+                    for ball in [main, second] {
+                        let flat = |v: Vec3| Vec3::new(v.x, 0.0, v.z);
+                        let before = flat(position(contact, ball) - position(0, ball));
+                        let after = flat(position(last, ball) - position(contact, ball));
+                        let turned = before.angle_between(after).to_degrees();
+                        assert!(turned > 15.0, "{at}: ball {ball} turned {turned:.0} degrees");
+                    }
+                }
                 "approach_with_camera" => {
                     let fps = spec.video.fps;
                     let (near, far) = (spec.camera.pose_at(last as f32, fps).0, spec.camera.pose_at(0.0, fps).0);

@@ -578,6 +578,9 @@ pub enum Postcondition {
     SwapsSides { role: String, other: String },
     /// The role's centre rises at least `min_height` metres above where it started, at some frame.
     Rises { role: String, min_height: f32 },
+    /// When the role first touches `other`, its direction of travel turns by at least `min_deg`
+    /// degrees (over the few frames before and after the contact): it was deflected.
+    Deflects { role: String, other: String, min_deg: f32 },
     /// The camera's distance to the role ends at most `max_ratio` times what it was: it looms.
     CameraNears { role: String, max_ratio: f32 },
 }
@@ -603,7 +606,8 @@ impl Postcondition {
             | Postcondition::MovesInWorld { role, .. }
             | Postcondition::SwapsSides { role, .. }
             | Postcondition::Rises { role, .. }
-            | Postcondition::CameraNears { role, .. } => role,
+            | Postcondition::CameraNears { role, .. }
+            | Postcondition::Deflects { role, .. } => role,
         }
     }
 
@@ -614,7 +618,8 @@ impl Postcondition {
             | Postcondition::MovesApart { other, .. }
             | Postcondition::Touches { other, .. }
             | Postcondition::NeverTouches { other, .. }
-            | Postcondition::SwapsSides { other, .. } => Some(other),
+            | Postcondition::SwapsSides { other, .. }
+            | Postcondition::Deflects { other, .. } => Some(other),
             Postcondition::EndsOn { on, .. } => Some(on),
             _ => None,
         }

@@ -481,7 +481,9 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             Postcondition::MovesInWorld { toward, .. } => {
                 horizontal(&mut check, format!("{at}.toward"), *toward);
             }
-            Postcondition::Rotates { min_deg, .. } | Postcondition::Tilts { min_deg, .. }
+            Postcondition::Rotates { min_deg, .. }
+            | Postcondition::Tilts { min_deg, .. }
+            | Postcondition::Deflects { min_deg, .. }
                 if !(min_deg.is_finite() && *min_deg >= 0.0) =>
             {
                 check.fail(format!("{at}.min_deg"), "must be zero or a positive number of degrees");
