@@ -128,7 +128,12 @@ fn check(
                 above > 0.0 && above < 2.0 * object.shape.half_extents().into_iter().fold(0.0, f32::max) + 0.01;
             (resting, format!("centre ends {above:.3} m above the work surface"))
         }
-        Postcondition::ActorTouches { .. } => match trajectory.first_actor_contact[index] {
+        // Any piece of a role counts (a stack has several).
+        Postcondition::ActorTouches { .. } => match (0..spec.objects.len())
+            .filter(|&i| spec.objects[i].role == object.role)
+            .filter_map(|i| trajectory.first_actor_contact[i])
+            .min()
+        {
             Some(frame) => (true, format!("first contact at frame {frame}")),
             None => (false, "the actor never touched it".into()),
         },
@@ -226,6 +231,51 @@ fn check(
                         (turned >= *min_deg, format!("direction turned {turned:.0} degrees at frame {contact}"))
                     }
                 }
+            }
+        }
+        Postcondition::Collapses { .. } => {
+            // Pieces share the role; the first is the bottom one.
+            let pieces: Vec<usize> =
+                spec.objects.iter().enumerate().filter(|(_, o)| o.role == object.role).map(|(i, _)| i).collect();
+            let piece_height = 2.0 * reach_of(object, Vec3::Y);
+            let top_at = |frame: &crate::simulation::FrameState| {
+                pieces
+                    .iter()
+                    .map(|&i| {
+                        frame.objects[i].position[1]
+                            + reach_of(&posed(&spec.objects[i], frame.objects[i].rotation), Vec3::Y)
+                    })
+                    .fold(f32::MIN, f32::max)
+            };
+            let (Some(start), Some(end)) = (trajectory.frames.first(), trajectory.frames.last()) else {
+                return Check { condition: described, passed: false, measured: "no frames".into() };
+            };
+            // Collapsed: it lost at least half of what stood on its bottom piece (at least most
+            // of a piece), not just a nudged top piece.
+            let standing_on_bottom = top_at(start) - (spec.objects[pieces[0]].position[1] + reach_of(object, Vec3::Y));
+            let needed = (0.5 * standing_on_bottom).max(0.8 * piece_height);
+            let lowered = top_at(start) - top_at(end);
+            (
+                pieces.len() >= 2 && lowered >= needed,
+                format!("the top of {} pieces came down {lowered:.3} m of the {needed:.3} m needed", pieces.len()),
+            )
+        }
+        Postcondition::StillUntilTouched { .. } => {
+            let pieces: Vec<usize> = (0..spec.objects.len()).filter(|&i| spec.objects[i].role == object.role).collect();
+            let touched = pieces.iter().filter_map(|&i| trajectory.first_actor_contact[i]).min();
+            let moved = pieces
+                .iter()
+                .filter_map(|&i| {
+                    let start = Vec3::from(trajectory.frames[0].objects[i].position);
+                    trajectory.frames.iter().position(|f| Vec3::from(f.objects[i].position).distance(start) > 0.005)
+                })
+                .min();
+            match (moved, touched) {
+                (Some(moved), Some(touched)) if (moved as u32) < touched => {
+                    (false, format!("moved at frame {moved}, before the first touch at frame {touched}"))
+                }
+                (Some(moved), None) => (false, format!("moved at frame {moved} and was never touched")),
+                _ => (true, format!("still until touched (first touch: {touched:?})")),
             }
         }
         Postcondition::CameraNears { max_ratio, .. } => {

@@ -117,8 +117,8 @@ enum Expect {
     /// The target's centroid moves by this sign in x (right positive) and y (down positive) from
     /// the first frame to the last; 0 means no check on that axis. Mirrored clips flip x.
     Moves(f32, f32),
-    /// As `Moves`, up to the frame at this fraction of the clip (the object may leave the view
-    /// afterwards, as the label allows).
+    /// As `Moves`, up to the last frame the target is still in view, which must be no earlier than
+    /// this fraction of the clip (the object may leave the view afterwards, as the label allows).
     MovesUntil(f32, f32, f32),
     /// The two roles' centroids end closer together (true) or farther apart (false).
     Closer(bool),
@@ -170,7 +170,12 @@ fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
         let frames = render(&mut renderer, &clip);
         let role_color = |name: &str| clip.spec.role_object(name).unwrap().1.color;
         let until = match expect {
-            Expect::MovesUntil(_, _, fraction) => ((frames.len() - 1) as f32 * fraction).floor() as usize,
+            Expect::MovesUntil(_, _, fraction) => {
+                let promised = ((frames.len() - 1) as f32 * fraction).floor() as usize;
+                let color = clip.spec.role_object("target").unwrap().1.color;
+                let in_view = |frame: &RgbImage| color_centroid(frame, color).is_some_and(|c| c.2 >= 8);
+                (promised..frames.len()).rev().find(|&f| in_view(&frames[f])).unwrap_or(promised)
+            }
             _ => frames.len() - 1,
         };
         let centroids = |color: [f32; 3]| {

@@ -53,6 +53,8 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
             // The object the label is mostly about: the first role.
             let (main, _) = spec.role_object(&action.def.roles[0].name).unwrap();
             let position = |frame: usize, object: usize| Vec3::from(frames[frame].objects[object].position);
+            let position_of =
+                |state: &synthact::simulation::FrameState, object: usize| Vec3::from(state.objects[object].position);
             let last = frames.len() - 1;
             let (start, end) = (position(0, main), position(last, main));
             let axes = CameraAxes::new(&spec.camera);
@@ -145,6 +147,17 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                         (0..=last).map(|f| (position(f, main) - start).dot(axes.right) * right).fold(0.0, f32::max);
                     assert!(furthest > 0.1, "{at}: rolled {furthest:.3} m downhill");
                 }
+                "poke_stack_over" => {
+                    let pieces: Vec<usize> =
+                        (0..spec.objects.len()).filter(|&i| spec.objects[i].role.as_deref() == Some("stack")).collect();
+                    assert!(pieces.len() >= 3, "{at}: a stack of {}", pieces.len());
+                    let top = |frame: usize| pieces.iter().map(|&i| position(frame, i).y).fold(f32::MIN, f32::max);
+                    let piece = 2.0 * spec.objects[pieces[0]].shape.half_extents()[1];
+                    assert!(top(0) - top(last) > piece, "{at}: the stack's top came down {:.3} m", top(0) - top(last));
+                    // "Poking a stack of red wooden blocks so the stack collapses"
+                    let kind = content.objects.def.kinds.iter().find(|k| k.name == spec.objects[main].kind).unwrap();
+                    assert!(spec.label.contains(&kind.plural_noun()), "{at}: {}", spec.label);
+                }
                 "collide_and_deflect" => {
                     let second = other.unwrap();
                     let contact = clip.trajectory.first_contact_between(main, second).expect("they meet") as usize;
@@ -181,11 +194,25 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                 other => panic!("untested action {other}"),
             }
             if name.starts_with("push") || name.starts_with("move_c") || name.ends_with("_over") {
-                let contact = clip.trajectory.first_actor_contact[main].expect("the actor touched it");
-                let first_move =
-                    frames.iter().position(|f| (Vec3::from(f.objects[main].position) - start).length() > 0.005);
+                // Every piece of the role (a stack has several): none moves before the actor
+                // first touches one of them.
+                let role = &spec.objects[main].role;
+                let pieces: Vec<usize> = (0..spec.objects.len()).filter(|&i| &spec.objects[i].role == role).collect();
+                let contact = pieces
+                    .iter()
+                    .filter_map(|&i| clip.trajectory.first_actor_contact[i])
+                    .min()
+                    .unwrap_or_else(|| panic!("{at}: the actor never touched it"));
+                let first_move = pieces
+                    .iter()
+                    .filter_map(|&i| frames.iter().position(|f| position_of(f, i).distance(position(0, i)) > 0.005))
+                    .min();
                 assert!(contact > 0, "{at}: contact after frame 0");
-                assert!(first_move.is_some_and(|m| m as u32 >= contact), "{at}: it moved before it was touched");
+                assert!(
+                    first_move.is_some_and(|m| m as u32 >= contact),
+                    "{at}: {} moved at frame {first_move:?}, before it was touched at {contact}",
+                    spec.objects[main].kind
+                );
             }
         }
         // Verification rejects some attempts, but the scripts should mostly work first time.

@@ -146,6 +146,9 @@ pub struct ObjectKindDef {
     pub name: String,
     /// The noun in labels: "mug" gives "a red mug".
     pub noun: String,
+    /// The plural, for stacks ("a stack of red wooden blocks"); default: the noun with "s" or "es".
+    #[serde(default)]
+    pub plural: Option<String>,
     pub shape: ShapeDef,
     /// Color words this kind comes in; empty means any library color.
     #[serde(default)]
@@ -205,6 +208,9 @@ impl ShapeDef {
             (ShapeDef::Cylinder { radius, .. }, ObjectTrait::Wide) => radius.0 >= 0.03,
             (ShapeDef::Box { x, y, z }, ObjectTrait::Squat) => y.1 <= 1.5 * x.0.min(z.0),
             (ShapeDef::Cylinder { radius, height }, ObjectTrait::Squat) => height.1 <= 1.5 * 2.0 * radius.0,
+            (ShapeDef::Box { x, y, z }, ObjectTrait::Chunky) => y.0 >= 0.5 * x.1.max(z.1),
+            // Rapier's cylinders stacked on each other creep instead of resting still.
+            (ShapeDef::Cylinder { .. }, ObjectTrait::Chunky) => false,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
         }
     }
@@ -227,6 +233,10 @@ pub enum ObjectTrait {
     Wide,
     /// No more than 1.5 times as tall as it is wide, for every size: it lands upright and stays.
     Squat,
+    /// A box at least half as tall as its longest side, for every size: a stack of them stands
+    /// still and topples when poked, rather than sliding apart like a stack of books. (Not
+    /// cylinders: stacked in Rapier they creep before anything touches them.)
+    Chunky,
 }
 
 /// The visible actor that conducts an action.
@@ -395,6 +405,9 @@ pub enum SetupStep {
     /// Held resting on ramp prop `ramp`, at fraction `at` of its length from the low end, until a
     /// `Release`.
     OnRamp { role: String, ramp: String, at: Range },
+    /// A stack of `count` identical objects of the role's kind on the work surface, each a little
+    /// askew; the role's placeholder is filled with the plural ("red wooden blocks").
+    Stack { role: String, count: FrameRange, u: Range, v: Range },
 }
 
 impl SetupStep {
@@ -405,7 +418,8 @@ impl SetupStep {
             | SetupStep::PlaceBeside { role, .. }
             | SetupStep::HoldAbove { role, .. }
             | SetupStep::NearEdge { role, .. }
-            | SetupStep::OnRamp { role, .. } => role,
+            | SetupStep::OnRamp { role, .. }
+            | SetupStep::Stack { role, .. } => role,
         }
     }
 
@@ -581,6 +595,12 @@ pub enum Postcondition {
     /// When the role first touches `other`, its direction of travel turns by at least `min_deg`
     /// degrees (over the few frames before and after the contact): it was deflected.
     Deflects { role: String, other: String, min_deg: f32 },
+    /// A stacked role's stack comes down by at least half of what stood on its bottom piece (and at
+    /// least most of a piece): it collapsed, rather than lost its top piece.
+    Collapses { role: String },
+    /// No piece of the role moves more than 5 mm before an actor first touches one: whatever
+    /// happens to it, the actor started it.
+    StillUntilTouched { role: String },
     /// The camera's distance to the role ends at most `max_ratio` times what it was: it looms.
     CameraNears { role: String, max_ratio: f32 },
 }
@@ -607,7 +627,9 @@ impl Postcondition {
             | Postcondition::SwapsSides { role, .. }
             | Postcondition::Rises { role, .. }
             | Postcondition::CameraNears { role, .. }
-            | Postcondition::Deflects { role, .. } => role,
+            | Postcondition::Deflects { role, .. }
+            | Postcondition::Collapses { role }
+            | Postcondition::StillUntilTouched { role } => role,
         }
     }
 
@@ -648,7 +670,7 @@ impl ActionDef {
         }
         for step in &mut def.setup {
             match step {
-                SetupStep::Place { u, .. } | SetupStep::Hold { u, .. } => *u = u.negated(),
+                SetupStep::Place { u, .. } | SetupStep::Hold { u, .. } | SetupStep::Stack { u, .. } => *u = u.negated(),
                 // `offset` and `across` run along the image's right for a toward/away side (so they
                 // flip), and away from the camera for a left/right side (so they stay).
                 SetupStep::PlaceBeside { side, offset, .. } => {
@@ -687,5 +709,38 @@ impl ActionDef {
             }
         }
         def
+    }
+}
+
+impl ObjectKindDef {
+    /// The plural noun: the declared one, or the noun with "es" after s, x, ch and sh, else "s".
+    pub fn plural_noun(&self) -> String {
+        match &self.plural {
+            Some(plural) => plural.clone(),
+            None if ["s", "x", "ch", "sh"].iter().any(|end| self.noun.ends_with(end)) => format!("{}es", self.noun),
+            None => format!("{}s", self.noun),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(noun: &str, plural: Option<&str>) -> ObjectKindDef {
+        ron::from_str::<ObjectKindDef>(&format!(
+            "(name: \"k\", noun: \"{noun}\", plural: {}, shape: Ball(radius: (0.03, 0.03)), mass: (0.1, 0.1), \
+             friction: (0.5, 0.5), restitution: (0.1, 0.1))",
+            plural.map_or("None".to_string(), |p| format!("Some(\"{p}\")"))
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn plural_nouns_follow_english_endings_unless_declared() {
+        assert_eq!(kind("wooden block", None).plural_noun(), "wooden blocks");
+        assert_eq!(kind("box", None).plural_noun(), "boxes");
+        assert_eq!(kind("glass", None).plural_noun(), "glasses");
+        assert_eq!(kind("die", Some("dice")).plural_noun(), "dice");
     }
 }

@@ -299,6 +299,14 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                 check.range(format!("{at}.from_edge"), *from_edge, -1.0, 5.0);
                 check.range(format!("{at}.across"), *across, -1.0, 1.0);
             }
+            SetupStep::Stack { count, u, v, .. } => {
+                check.frames(format!("{at}.count"), *count);
+                if count.0 < 2 || count.1 > 8 {
+                    check.fail(format!("{at}.count"), "a stack has 2 to 8 pieces");
+                }
+                check.range(format!("{at}.u"), *u, -1.0, 1.0);
+                check.range(format!("{at}.v"), *v, -1.0, 1.0);
+            }
             SetupStep::OnRamp { ramp, at: fraction, .. } => {
                 if !props.contains(ramp.as_str()) {
                     check.fail(

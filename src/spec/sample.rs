@@ -93,7 +93,15 @@ pub fn sample_clip(
         .roles
         .iter()
         .map(|role| {
-            objects.iter().find(|o| o.role.as_deref() == Some(&role.name)).expect("every role placed").name.clone()
+            let object = objects.iter().find(|o| o.role.as_deref() == Some(&role.name)).expect("every role placed");
+            let stacked =
+                action_def.setup.iter().any(|s| matches!(s, SetupStep::Stack { .. }) && s.role() == role.name);
+            if stacked {
+                let kind = content.objects.def.kinds.iter().find(|k| k.name == object.kind).expect("library kind");
+                plural_name(kind, &object.color_word)
+            } else {
+                object.name.clone()
+            }
         })
         .collect();
     Ok(ClipSpec {
@@ -157,6 +165,11 @@ fn object_name(kind: &ObjectKindDef, color: &str) -> String {
     let phrase = if kind.say_color { format!("{color} {}", kind.noun) } else { kind.noun.clone() };
     let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {phrase}")
+}
+
+/// "red wooden blocks", "tennis balls": a stack's pieces, named together.
+fn plural_name(kind: &ObjectKindDef, color: &str) -> String {
+    if kind.say_color { format!("{color} {}", kind.plural_noun()) } else { kind.plural_noun() }
 }
 
 fn sample_surfaces(scene: &SceneDef, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
@@ -395,7 +408,13 @@ fn across_axis(axes: &CameraAxes, side: Side) -> Vec3 {
 }
 
 /// Places the role objects by the action's setup steps, in order.
-fn set_up_roles(action: &ActionDef, objects: &mut [ObjectSpec], area: &Area, axes: &CameraAxes, rng: &mut ChaCha8Rng) {
+fn set_up_roles(
+    action: &ActionDef,
+    objects: &mut Vec<ObjectSpec>,
+    area: &Area,
+    axes: &CameraAxes,
+    rng: &mut ChaCha8Rng,
+) {
     let index = |role: &str, objects: &[ObjectSpec]| {
         objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
     };
@@ -405,7 +424,7 @@ fn set_up_roles(action: &ActionDef, objects: &mut [ObjectSpec], area: &Area, axe
         let this = index(step.role(), objects);
         let yaw = Quat::from_rotation_y(rng.random_range(-0.3..=0.3));
         objects[this].rotation = (yaw * facing).to_array();
-        let object = &objects[this];
+        let object = &objects[this].clone();
         let standing = |ground: Vec3| ground + Vec3::Y * reach(object, Vec3::NEG_Y);
         let position = match step {
             SetupStep::Place { u, v, .. } => standing(area.point(axes, uniform(rng, *u), uniform(rng, *v))),
@@ -440,6 +459,24 @@ fn set_up_roles(action: &ActionDef, objects: &mut [ObjectSpec], area: &Area, axe
                 };
                 let out = axes.direction(*toward);
                 standing(start + out * (area.to_edge(start, out) - uniform(rng, *from_edge)))
+            }
+            SetupStep::Stack { count, u, v, .. } => {
+                // The bottom piece is the role's object; copies go on top, each a little askew.
+                let bottom = standing(area.point(axes, uniform(rng, *u), uniform(rng, *v)));
+                let height = 2.0 * reach(object, Vec3::Y);
+                let pieces = uniform_frames(rng, *count);
+                let mut copies = Vec::new();
+                for level in 1..pieces {
+                    let mut piece = object.clone();
+                    let nudge = Vec3::new(rng.random_range(-0.002..=0.002), 0.0, rng.random_range(-0.002..=0.002));
+                    let twist = Quat::from_rotation_y(rng.random_range(-0.08..=0.08));
+                    piece.position = (bottom + Vec3::Y * (level as f32 * height) + nudge).to_array();
+                    piece.rotation = (twist * Quat::from_array(object.rotation)).to_array();
+                    copies.push(piece);
+                }
+                objects[this].position = bottom.to_array();
+                objects.extend(copies);
+                continue;
             }
             SetupStep::OnRamp { ramp, at, .. } => {
                 let board = &objects[index(ramp, objects)];
@@ -551,8 +588,11 @@ fn sample_actor(
                 let gap = uniform(rng, *gap);
                 position = centre + out * (reach(object, out) + gap);
                 if !matches!(side, Side::Up | Side::Down) {
-                    let object_height = 2.0 * object.shape.half_extents()[1];
-                    let bottom = centre.y - object_height / 2.0;
+                    // A stacked role is touched relative to the whole stack.
+                    let pieces = objects.iter().filter(|o| o.role.as_deref() == Some(beside.as_str()));
+                    let top = pieces.map(|o| o.position[1] + reach(o, Vec3::Y)).fold(f32::MIN, f32::max);
+                    let bottom = centre.y - reach(object, Vec3::NEG_Y);
+                    let object_height = top - bottom;
                     let contact_height = match height {
                         Some(fraction) => uniform(rng, *fraction) * object_height,
                         // Touch low on the object's side.
