@@ -373,3 +373,20 @@ fn a_pulled_object_follows_the_hand_in_front_of_it() {
         }
     }
 }
+
+#[test]
+fn the_actor_varies_per_clip_and_every_kind_does_the_job() {
+    let (_, clips) = accepted("push_left_to_right", 15);
+    let mut kinds = std::collections::BTreeSet::new();
+    for clip in &clips {
+        assert_eq!(clip.spec.actors.len(), 1);
+        kinds.insert(format!("{:?}", clip.spec.actors[0].kind));
+        assert!(clip.verification.passed);
+    }
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["Block", "Hand", "Stick"], "all three actors appear");
+    // Two-handed actions have two actors; camera actions none.
+    let (_, two) = accepted("move_closer", 2);
+    assert!(two.iter().all(|clip| clip.spec.actors.len() == 2));
+    let (_, none) = accepted("turn_camera_left", 2);
+    assert!(none.iter().all(|clip| clip.spec.actors.is_empty()));
+}

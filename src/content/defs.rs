@@ -301,7 +301,7 @@ pub struct ActionDef {
     /// seconds at 12 fps). Clips of another length scale the script's timing to fit.
     #[serde(default = "default_script_frames")]
     pub script_frames: u32,
-    /// Actors that may conduct it; one is chosen per clip.
+    /// Actors that may conduct it; one is chosen per clip (default: hand, stick or block).
     #[serde(default = "default_actors")]
     pub actors: Vec<ActorKind>,
     /// Whether half the clips (chosen per clip) mirror the script left-right. For classes whose
@@ -324,7 +324,7 @@ fn default_script_frames() -> u32 {
 }
 
 fn default_actors() -> Vec<ActorKind> {
-    vec![ActorKind::Hand, ActorKind::Stick]
+    vec![ActorKind::Hand, ActorKind::Stick, ActorKind::Block]
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
