@@ -163,8 +163,9 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                     let contact = clip.trajectory.first_contact_between(main, second).expect("they meet") as usize;
                     for ball in [main, second] {
                         let flat = |v: Vec3| Vec3::new(v.x, 0.0, v.z);
-                        let before = flat(position(contact, ball) - position(0, ball));
-                        let after = flat(position(last, ball) - position(contact, ball));
+                        // Heading just before and just after they meet (balls curve afterwards).
+                        let before = flat(position(contact - 1, ball) - position(contact.saturating_sub(4), ball));
+                        let after = flat(position((contact + 4).min(last), ball) - position(contact + 1, ball));
                         let turned = before.angle_between(after).to_degrees();
                         assert!(turned > 15.0, "{at}: ball {ball} turned {turned:.0} degrees");
                     }
