@@ -159,8 +159,10 @@ fn objects_move_the_way_the_label_says_in_the_rendered_pixels() {
     ] {
         let clip = find_clip(&content, action, video, |clip| {
             let roles: Vec<_> = clip.spec.objects.iter().filter(|o| o.role.is_some() && !o.fixed).collect();
+            // Plain role objects: a pattern's lighter or darker shade is not counted as its color.
             roles.iter().all(|role| {
-                MEASURABLE_COLORS.contains(&role.color_word.as_str())
+                role.texture.is_none()
+                    && MEASURABLE_COLORS.contains(&role.color_word.as_str())
                     && !clip.spec.actors.iter().any(|actor| confusable(actor.color, role.color))
                     && !clip.spec.objects.iter().any(|o| {
                         !std::ptr::eq(o, *role) && (o.role.is_none() || o.fixed) && confusable(o.color, role.color)
@@ -238,5 +240,29 @@ fn a_clip_renders_the_same_after_other_clips() {
     assert_ne!(first[0].as_raw(), other[0].as_raw(), "different clips differ");
     for (i, (a, b)) in first.iter().zip(&again).enumerate() {
         assert!(a.as_raw() == b.as_raw(), "frame {i} changed after rendering another clip");
+    }
+}
+
+#[test]
+fn a_clip_renders_the_same_fresh_or_after_other_clips_with_other_lights() {
+    let _turn = RENDER.lock().unwrap_or_else(|e| e.into_inner());
+    let content = Content::load_builtin().unwrap();
+    // The settings and clips of the command-line determinism test, where clip 5 (a spotlight,
+    // textures) once came out different fresh and after other clips: a renderer's first
+    // spotlight took more than two updates to appear.
+    let video = VideoSpec { width: 64, height: 64, frames: 8, fps: 3, physics_steps_per_frame: 40 };
+    let plan = |index| plan_clip(&content, 3, index, video, 20).unwrap_or_else(|e| panic!("{e}"));
+    let clip = plan(5);
+    let mut fresh = Renderer::new(video.width, video.height);
+    let alone = render(&mut fresh, &clip);
+    for before in [vec![0, 1, 2, 3, 4], vec![1, 3]] {
+        let mut used = Renderer::new(video.width, video.height);
+        for index in &before {
+            render(&mut used, &plan(*index));
+        }
+        let after = render(&mut used, &clip);
+        for (i, (a, b)) in alone.iter().zip(&after).enumerate() {
+            assert!(a.as_raw() == b.as_raw(), "frame {i} differs after clips {before:?}");
+        }
     }
 }

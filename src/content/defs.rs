@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct Range(pub f32, pub f32);
 
 /// A closed interval of whole video frames, `(first, last)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FrameRange(pub u32, pub u32);
 
 /// A scene template: fixed surfaces, the area where actions happen, and what may vary.
@@ -57,6 +57,33 @@ pub struct SurfaceDef {
     pub collider: bool,
     #[serde(default = "default_surface_friction")]
     pub friction: f32,
+    /// Patterns to choose from (generated in code, in the chosen color and a shade of it);
+    /// default: plain.
+    #[serde(default)]
+    pub patterns: Vec<Pattern>,
+    /// How many times a pattern repeats per metre.
+    #[serde(default = "default_surface_pattern_scale")]
+    pub pattern_scale: Range,
+}
+
+fn default_surface_pattern_scale() -> Range {
+    Range(3.0, 8.0)
+}
+
+/// A texture pattern generated in code, tileable, drawn in an object's or surface's color and a
+/// darker or lighter shade of it, so "a red mug" stays red.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pattern {
+    Plain,
+    Stripes,
+    Checker,
+    Noise,
+    /// Rings warped by noise, like wood grain.
+    Wood,
+    /// Veins of turbulent noise, like marble.
+    Marble,
+    /// Several octaves of noise.
+    Fractal,
 }
 
 fn default_surface_roughness() -> Range {
@@ -95,6 +122,59 @@ pub struct LightingDef {
     pub ambient_brightness: Range,
     #[serde(default = "default_true")]
     pub shadows: bool,
+    /// The sun's color temperature, kelvin (daylight about 5500 to 6500).
+    #[serde(default = "default_sun_temperature")]
+    pub sun_temperature_k: Range,
+    /// How many lamps besides the sun (point lights or spotlights, without shadows).
+    #[serde(default)]
+    pub lamps: FrameRange,
+    /// The kinds to choose from for each lamp.
+    #[serde(default = "default_lamp_kinds")]
+    pub lamp_kinds: Vec<LampKind>,
+    /// Luminous power per lamp, lumens.
+    #[serde(default = "default_lamp_intensity")]
+    pub lamp_intensity: Range,
+    /// Lamp color temperature, kelvin (household bulbs about 2700 to 4000).
+    #[serde(default = "default_lamp_temperature")]
+    pub lamp_temperature_k: Range,
+    /// Lamp distance from the action-area centre (horizontal) and height above the work surface.
+    #[serde(default = "default_lamp_distance")]
+    pub lamp_distance: Range,
+    #[serde(default = "default_lamp_height")]
+    pub lamp_height: Range,
+}
+
+/// A lamp besides the sun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LampKind {
+    /// Shines in every direction, like a bare bulb.
+    Point,
+    /// A cone aimed at the action area, like a desk lamp.
+    Spot,
+}
+
+fn default_sun_temperature() -> Range {
+    Range(5500.0, 6500.0)
+}
+
+fn default_lamp_kinds() -> Vec<LampKind> {
+    vec![LampKind::Point, LampKind::Spot]
+}
+
+fn default_lamp_intensity() -> Range {
+    Range(30_000.0, 90_000.0)
+}
+
+fn default_lamp_temperature() -> Range {
+    Range(2700.0, 4000.0)
+}
+
+fn default_lamp_distance() -> Range {
+    Range(0.4, 0.9)
+}
+
+fn default_lamp_height() -> Range {
+    Range(0.4, 0.9)
 }
 
 /// Camera ranges, around the action area. Azimuth 0 looks from +z towards -z, so the image's
@@ -164,6 +244,9 @@ pub struct ObjectKindDef {
     pub roughness: Range,
     #[serde(default = "default_metallic")]
     pub metallic: Range,
+    /// Patterns it may be printed with (see [`Pattern`]); default: plain.
+    #[serde(default)]
+    pub patterns: Vec<Pattern>,
 }
 
 fn default_object_roughness() -> Range {

@@ -16,10 +16,10 @@ pub use sample::{SampleError, choose_action, reach, sample_clip};
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{ActorKind, Side};
+use crate::content::{ActorKind, LampKind, Pattern, Side};
 
 /// Version of the [`ClipSpec`] layout; bump it when a field changes meaning.
-pub const SPEC_VERSION: u32 = 3;
+pub const SPEC_VERSION: u32 = 4;
 
 /// Video settings shared by every clip of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,13 +141,43 @@ pub struct ShakeSpec {
     pub phases: [[f32; 2]; 6],
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LightingSpec {
     /// Unit vector from the scene towards the sun.
     pub sun_direction: [f32; 3],
     pub sun_illuminance: f32,
+    pub sun_temperature_k: f32,
+    /// sRGB of the sun's color temperature, peak channel 1.
+    pub sun_color: [f32; 3],
     pub ambient_brightness: f32,
     pub shadows: bool,
+    pub lamps: Vec<LampSpec>,
+}
+
+/// A lamp besides the sun; no shadows (a point light's cube shadow maps cost too much on a
+/// software rasterizer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LampSpec {
+    pub kind: LampKind,
+    pub position: [f32; 3],
+    /// Where a spotlight points.
+    pub aim: [f32; 3],
+    /// Luminous power, lumens.
+    pub intensity: f32,
+    pub temperature_k: f32,
+    /// sRGB of the color temperature, peak channel 1.
+    pub color: [f32; 3],
+}
+
+/// A generated texture: its pattern in the owner's color and `shade`, repeating
+/// `repeats_per_m` times per metre, drawn from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TextureSpec {
+    pub pattern: Pattern,
+    pub repeats_per_m: f32,
+    /// The second color: the owner's color mixed toward black (negative) or white (positive).
+    pub shade: f32,
+    pub seed: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +189,7 @@ pub struct SurfaceSpec {
     pub roughness: f32,
     pub collider: bool,
     pub friction: f32,
+    pub texture: Option<TextureSpec>,
 }
 
 /// An object's concrete shape; sizes in metres.
@@ -204,6 +235,7 @@ pub struct ObjectSpec {
     pub held_until_frame: Option<u32>,
     /// A prop that never moves (a ramp).
     pub fixed: bool,
+    pub texture: Option<TextureSpec>,
 }
 
 /// An actor: what it looks like and where its contact point is over time.
@@ -293,4 +325,23 @@ pub fn distance_to_edge(rect: [f32; 4], from: [f32; 2], direction: [f32; 2]) -> 
         }
     }
     distance
+}
+
+/// The sRGB color of a black body at `kelvin` (1000 to 40000 K), peak channel 1: Tanner
+/// Helland's fit to Mitchell Charity's blackbody table, good to a few percent, which is all a
+/// light's tint needs.
+pub fn color_temperature(kelvin: f32) -> [f32; 3] {
+    let t = kelvin.clamp(1000.0, 40000.0) / 100.0;
+    let red = if t <= 66.0 { 255.0 } else { 329.698_73 * (t - 60.0).powf(-0.133_204_76) };
+    let green = if t <= 66.0 { 99.470_8 * t.ln() - 161.119_57 } else { 288.122_16 * (t - 60.0).powf(-0.075_514_846) };
+    let blue = if t >= 66.0 {
+        255.0
+    } else if t <= 19.0 {
+        0.0
+    } else {
+        138.517_73 * (t - 10.0).ln() - 305.044_8
+    };
+    let rgb = [red, green, blue].map(|c: f32| c.clamp(0.0, 255.0) / 255.0);
+    let peak = rgb.iter().copied().fold(f32::MIN, f32::max).max(1e-6);
+    rgb.map(|c| c / peak)
 }

@@ -12,7 +12,8 @@ use super::camera::CameraAxes;
 use super::rng::{RNG_NAME, clip_seed, stream};
 use super::*;
 use crate::content::{
-    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, PropDef, Range, SceneDef, ScriptStep, SetupStep, ShapeDef,
+    ActionDef, ColorDef, Content, Loaded, ObjectKindDef, Pattern, PropDef, Range, SceneDef, ScriptStep, SetupStep,
+    ShapeDef,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +78,7 @@ pub fn sample_clip(
 
     let mut camera = sample_camera(scene_def, &area, &mut stream(seed, "camera"));
     let axes = CameraAxes::new(&camera);
-    let lighting = sample_lighting(scene_def, &mut stream(seed, "lighting"));
+    let lighting = sample_lighting(scene_def, &area, &mut stream(seed, "lighting"));
 
     let mut object_rng = stream(seed, "objects");
     let mut objects = sample_role_objects(scene_def, action_def, content, &mut object_rng);
@@ -172,6 +173,19 @@ fn plural_name(kind: &ObjectKindDef, color: &str) -> String {
     if kind.say_color { format!("{color} {}", kind.plural_noun()) } else { kind.plural_noun() }
 }
 
+/// A texture from a list of patterns (none for an empty list or `Plain`).
+fn sample_texture(patterns: &[Pattern], scale: Range, rng: &mut ChaCha8Rng) -> Option<TextureSpec> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let pattern = *pick(rng, patterns);
+    let repeats_per_m = uniform(rng, scale);
+    // A clearly different shade, darker or lighter, never the same color.
+    let shade = rng.random_range(0.25..=0.55f32) * if rng.random_bool(0.5) { -1.0 } else { 1.0 };
+    let seed = rng.random::<u32>();
+    (pattern != Pattern::Plain).then_some(TextureSpec { pattern, repeats_per_m, shade, seed })
+}
+
 fn sample_surfaces(scene: &SceneDef, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
     scene
         .surfaces
@@ -184,6 +198,7 @@ fn sample_surfaces(scene: &SceneDef, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
             roughness: uniform(rng, surface.roughness),
             collider: surface.collider,
             friction: surface.friction,
+            texture: sample_texture(&surface.patterns, surface.pattern_scale, rng),
         })
         .collect()
 }
@@ -287,16 +302,41 @@ fn sample_camera_motion(
     keys
 }
 
-fn sample_lighting(scene: &SceneDef, rng: &mut ChaCha8Rng) -> LightingSpec {
+fn sample_lighting(scene: &SceneDef, area: &Area, rng: &mut ChaCha8Rng) -> LightingSpec {
     let def = &scene.lighting;
     let elevation = uniform(rng, def.sun_elevation_deg).to_radians();
     let azimuth = uniform(rng, def.sun_azimuth_deg).to_radians();
     let sun = Vec3::new(azimuth.sin() * elevation.cos(), elevation.sin(), azimuth.cos() * elevation.cos());
+    let sun_illuminance = uniform(rng, def.sun_illuminance);
+    let ambient_brightness = uniform(rng, def.ambient_brightness);
+    let sun_temperature_k = uniform(rng, def.sun_temperature_k);
+    let lamps = (0..uniform_frames(rng, def.lamps))
+        .map(|_| {
+            let kind = *pick(rng, &def.lamp_kinds);
+            let around = rng.random_range(0.0..std::f32::consts::TAU);
+            let distance = uniform(rng, def.lamp_distance);
+            let height = uniform(rng, def.lamp_height);
+            let position = area.center + Vec3::new(around.sin() * distance, height, around.cos() * distance);
+            let aim = area.center + Vec3::new(rng.random_range(-0.1..=0.1), 0.0, rng.random_range(-0.1..=0.1));
+            let temperature_k = uniform(rng, def.lamp_temperature_k);
+            LampSpec {
+                kind,
+                position: position.to_array(),
+                aim: aim.to_array(),
+                intensity: uniform(rng, def.lamp_intensity),
+                temperature_k,
+                color: color_temperature(temperature_k),
+            }
+        })
+        .collect();
     LightingSpec {
         sun_direction: sun.normalize().to_array(),
-        sun_illuminance: uniform(rng, def.sun_illuminance),
-        ambient_brightness: uniform(rng, def.ambient_brightness),
+        sun_illuminance,
+        sun_temperature_k,
+        sun_color: color_temperature(sun_temperature_k),
+        ambient_brightness,
         shadows: def.shadows,
+        lamps,
     }
 }
 
@@ -338,6 +378,8 @@ fn sample_object(
         rotation: Quat::IDENTITY.to_array(),
         held_until_frame: None,
         fixed: false,
+        // Objects' patterns repeat about 25 times a metre (a few times across a mug).
+        texture: sample_texture(&kind.patterns, Range(15.0, 40.0), rng),
     }
 }
 
@@ -395,6 +437,7 @@ fn place_props(action: &ActionDef, area: &Area, axes: &CameraAxes, rng: &mut Cha
                     rotation: rotation.to_array(),
                     held_until_frame: None,
                     fixed: true,
+                    texture: None,
                 }
             }
         })

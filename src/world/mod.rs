@@ -6,6 +6,7 @@
 //! geometry from here, so what collides is what is drawn.
 
 mod physics;
+pub mod texture;
 mod visuals;
 
 pub use physics::{PhysicsEntities, spawn_physics};

@@ -1,26 +1,82 @@
 //! Meshes, materials and lights for a clip, spawned into the render app.
 
+use bevy::asset::RenderAssetUsages;
+use bevy::image::{ImageAddressMode, ImageFilterMode, ImageSampler, ImageSamplerDescriptor};
 use bevy::light::{CascadeShadowConfigBuilder, GlobalAmbientLight};
-use bevy::math::Vec3;
+use bevy::math::{Affine2, Vec3};
 use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
+use super::texture::{TEXTURE_SIZE, texture_pixels, with_mip_chain};
 use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start, object_start};
-use crate::spec::{ActorSpec, ClipSpec, ShapeSpec};
+use crate::content::LampKind;
+use crate::spec::{ActorSpec, ClipSpec, ShapeSpec, TextureSpec};
 
 /// Entities of the rendered world, indexed like the spec.
 #[derive(Debug, Clone)]
 pub struct VisualEntities {
     pub objects: Vec<Entity>,
     pub actors: Vec<Entity>,
+    /// The clip's generated textures: the renderer waits until they reach the GPU.
+    pub textures: Vec<Handle<Image>>,
 }
 
 fn material(world: &mut World, color: [f32; 3], roughness: f32, metallic: f32) -> Handle<StandardMaterial> {
+    textured_material(world, color, roughness, metallic, None, 1.0)
+}
+
+/// A material in `color`, printed with `texture` (if any) repeated `repeats` times across the
+/// mesh's texture coordinates.
+fn textured_material(
+    world: &mut World,
+    color: [f32; 3],
+    roughness: f32,
+    metallic: f32,
+    texture: Option<&TextureSpec>,
+    repeats: f32,
+) -> Handle<StandardMaterial> {
+    let (base_color, base_color_texture) = match texture {
+        // The texture carries the color; the material's own color stays white.
+        Some(texture) => (Color::WHITE, Some(texture_image(world, texture, color))),
+        None => (Color::srgb(color[0], color[1], color[2]), None),
+    };
     world.resource_mut::<Assets<StandardMaterial>>().add(StandardMaterial {
-        base_color: Color::srgb(color[0], color[1], color[2]),
+        base_color,
+        base_color_texture,
+        uv_transform: Affine2::from_scale(Vec2::splat(repeats.max(1.0).round())),
         perceptual_roughness: roughness,
         metallic,
         ..default()
     })
+}
+
+/// The generated texture as a tiling, mip-mapped sRGB image asset.
+fn texture_image(world: &mut World, texture: &TextureSpec, color: [f32; 3]) -> Handle<Image> {
+    let (data, levels) = with_mip_chain(texture_pixels(texture, color), TEXTURE_SIZE);
+    let size = Extent3d { width: TEXTURE_SIZE, height: TEXTURE_SIZE, depth_or_array_layers: 1 };
+    let mut image =
+        Image::new_uninit(size, TextureDimension::D2, TextureFormat::Rgba8UnormSrgb, RenderAssetUsages::RENDER_WORLD);
+    image.data = Some(data);
+    image.texture_descriptor.mip_level_count = levels;
+    image.sampler = ImageSampler::Descriptor(ImageSamplerDescriptor {
+        address_mode_u: ImageAddressMode::Repeat,
+        address_mode_v: ImageAddressMode::Repeat,
+        mag_filter: ImageFilterMode::Linear,
+        min_filter: ImageFilterMode::Linear,
+        mipmap_filter: ImageFilterMode::Linear,
+        ..default()
+    });
+    let handle = world.resource_mut::<Assets<Image>>().add(image);
+    world.resource_mut::<ClipTextures>().0.push(handle.clone());
+    handle
+}
+
+/// Textures created for the clip being spawned.
+#[derive(Resource, Default)]
+struct ClipTextures(Vec<Handle<Image>>);
+
+fn srgb(color: [f32; 3]) -> Color {
+    Color::srgb(color[0], color[1], color[2])
 }
 
 fn mesh(world: &mut World, mesh: impl Into<Mesh>) -> Handle<Mesh> {
@@ -38,10 +94,14 @@ fn object_mesh(shape: &ShapeSpec) -> Mesh {
 /// Spawns the spec's surfaces, objects (at their initial poses), actor and lights into `world`
 /// (an app with Bevy's PBR renderer). The camera is the caller's.
 pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
+    world.insert_resource(ClipTextures::default());
     for surface in &spec.surfaces {
         let [x, y, z] = surface.size;
         let mesh = mesh(world, Cuboid::new(x, y, z));
-        let material = material(world, surface.color, surface.roughness, 0.0);
+        // Repeats across the surface's longest side.
+        let repeats = surface.texture.map_or(1.0, |t| t.repeats_per_m * x.max(y).max(z));
+        let material =
+            textured_material(world, surface.color, surface.roughness, 0.0, surface.texture.as_ref(), repeats);
         world.spawn((
             ClipEntity,
             Mesh3d(mesh),
@@ -55,7 +115,16 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         .enumerate()
         .map(|(index, object)| {
             let mesh = mesh(world, object_mesh(&object.shape));
-            let material = material(world, object.color, object.roughness, object.metallic);
+            let extent = object.shape.half_extents().into_iter().fold(0.0, f32::max) * 2.0;
+            let repeats = object.texture.map_or(1.0, |t| t.repeats_per_m * extent);
+            let material = textured_material(
+                world,
+                object.color,
+                object.roughness,
+                object.metallic,
+                object.texture.as_ref(),
+                repeats,
+            );
             world
                 .spawn((ClipEntity, ObjectIndex(index), Mesh3d(mesh), MeshMaterial3d(material), object_start(object)))
                 .id()
@@ -69,19 +138,50 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
     let area_centre = Vec3::from(spec.camera.look_at);
     world.spawn((
         ClipEntity,
-        DirectionalLight { illuminance: lighting.sun_illuminance, shadow_maps_enabled: lighting.shadows, ..default() },
+        DirectionalLight {
+            illuminance: lighting.sun_illuminance,
+            color: srgb(lighting.sun_color),
+            shadow_maps_enabled: lighting.shadows,
+            ..default()
+        },
         // A single cascade over the few metres the camera sees: the defaults are sized for large
         // worlds and cost about ten times more on the software rasterizer.
         CascadeShadowConfigBuilder { num_cascades: 1, minimum_distance: 0.1, maximum_distance: 2.5, ..default() }
             .build(),
         Transform::from_translation(area_centre + sun * 5.0).looking_at(area_centre, up),
     ));
+    for lamp in &lighting.lamps {
+        let (position, aim) = (Vec3::from(lamp.position), Vec3::from(lamp.aim));
+        let transform = Transform::from_translation(position).looking_at(aim, Vec3::Y);
+        let color = srgb(lamp.color);
+        match lamp.kind {
+            LampKind::Point => world.spawn((
+                ClipEntity,
+                PointLight { intensity: lamp.intensity, color, range: 4.0, shadow_maps_enabled: false, ..default() },
+                transform,
+            )),
+            LampKind::Spot => world.spawn((
+                ClipEntity,
+                SpotLight {
+                    intensity: lamp.intensity,
+                    color,
+                    range: 4.0,
+                    outer_angle: 0.6,
+                    inner_angle: 0.35,
+                    shadow_maps_enabled: false,
+                    ..default()
+                },
+                transform,
+            )),
+        };
+    }
     world.insert_resource(GlobalAmbientLight {
         color: Color::WHITE,
         brightness: lighting.ambient_brightness,
         ..default()
     });
-    VisualEntities { objects, actors }
+    let textures = world.remove_resource::<ClipTextures>().map(|t| t.0).unwrap_or_default();
+    VisualEntities { objects, actors, textures }
 }
 
 fn spawn_actor(world: &mut World, actor: &ActorSpec) -> Entity {
