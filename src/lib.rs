@@ -14,7 +14,7 @@
 //!    directory; dataset manifests (SSv2, MMAction2, PySlowFast, WebDataset) from the labels.
 //!
 //! [`dataset`] drives the whole flow for many clips, [`bench`] measures it, and [`trial`] runs
-//! steps 1 to 4 alone to tune action scripts.
+//! steps 1 to 4 alone to tune action scripts, and [`sheet`] renders a contact sheet to look at.
 
 pub mod bench;
 pub mod capture;
@@ -22,6 +22,7 @@ pub mod content;
 pub mod dataset;
 mod hash;
 pub mod output;
+pub mod sheet;
 pub mod simulation;
 pub mod spec;
 pub mod trial;

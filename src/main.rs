@@ -41,6 +41,41 @@ enum Command {
     /// Simulate and verify attempts of each action without rendering; report how many pass and
     /// which postconditions fail. Exits non-zero if an action passes less than --min-pass-rate.
     Trial(TrialArgs),
+    /// Render a contact sheet: a row per scene (or per class), a few sampled clips each, shown by
+    /// their first, middle and last frames with their labels.
+    Sheet(SheetArgs),
+}
+
+#[derive(Args)]
+struct SheetArgs {
+    /// The PNG to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// One row per scene or per action class.
+    #[arg(long, value_enum, default_value = "scene")]
+    by: SheetRows,
+    /// Clips per row.
+    #[arg(long, default_value_t = 3)]
+    samples: u32,
+    /// Width and height of each frame shown, pixels.
+    #[arg(long, default_value_t = 128)]
+    size: u32,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Only these scenes (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    scenes: Vec<String>,
+    /// Only these actions (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    actions: Vec<String>,
+    #[command(flatten)]
+    content: ContentArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SheetRows {
+    Scene,
+    Class,
 }
 
 #[derive(Args)]
@@ -336,6 +371,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 merge(&args.shards, &args.out).with_context(|| format!("merging into {}", args.out.display()))?;
             let total = synthact::output::collect_labels(&args.out)?.len();
             println!("merged {copied} new clip(s); {} now holds {total} clip(s) and its manifests", args.out.display());
+            Ok(())
+        }
+        Command::Sheet(args) => {
+            let mut content = args.content.load()?;
+            content.select(&args.scenes, &args.actions).map_err(anyhow::Error::msg)?;
+            if !(16..=1024).contains(&args.size) || args.samples == 0 {
+                anyhow::bail!("--size must be 16 to 1024 pixels and --samples at least 1");
+            }
+            let options = synthact::sheet::SheetOptions {
+                rows_by: match args.by {
+                    SheetRows::Scene => synthact::sheet::RowsBy::Scene,
+                    SheetRows::Class => synthact::sheet::RowsBy::Class,
+                },
+                samples: args.samples,
+                frame_size: args.size,
+                seed: args.seed,
+            };
+            let sheet = synthact::sheet::contact_sheet(&content, options)?;
+            sheet.save(&args.out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
+            println!("wrote {} ({}x{})", args.out.display(), sheet.width(), sheet.height());
             Ok(())
         }
         Command::Trial(args) => {

@@ -223,3 +223,34 @@ fn a_scene_file_dropped_into_a_directory_is_listed_validated_and_rendered() {
         assert!(shows_a_scene(&frame));
     }
 }
+
+#[test]
+fn sheet_shows_a_labeled_row_per_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sheet.png");
+    let output = synthact(&["sheet", "--out", out.to_str().unwrap(), "--samples", "2", "--size", "48"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let sheet = image::open(&out).unwrap().to_rgb8();
+    // Three rows of: a title line, 48-pixel frames, two caption lines, a gap.
+    let row_height = 11 + 48 + 22 + 4;
+    assert_eq!(sheet.dimensions(), (4 + 2 * (3 * 48 + 8 + 4), 4 + 3 * row_height));
+    let region_mean = |x0: u32, y0: u32, w: u32, h: u32| {
+        let mut sum = 0u64;
+        for y in y0..y0 + h {
+            for x in x0..x0 + w {
+                sum += sheet.get_pixel(x, y).0.iter().map(|c| *c as u64).sum::<u64>();
+            }
+        }
+        sum as f64 / (w * h * 3) as f64
+    };
+    let frames: Vec<f64> = (0..3).map(|row| region_mean(4, 4 + row * row_height + 11, 48, 48)).collect();
+    assert!(frames.iter().all(|m| *m > 30.0), "every row shows rendered frames: {frames:?}");
+    assert!(frames[0] != frames[1] && frames[1] != frames[2], "rows differ: {frames:?}");
+    // Titles and captions are drawn: light text pixels in the caption lines.
+    let caption_top = 4 + 11 + 48 + 2;
+    let text = (caption_top..caption_top + 22)
+        .flat_map(|y| (4..4 + 3 * 48).map(move |x| (x, y)))
+        .filter(|&(x, y)| sheet.get_pixel(x, y).0.iter().all(|c| *c > 200))
+        .count();
+    assert!(text > 100, "{text} caption pixels");
+}

@@ -129,3 +129,19 @@ fn a_held_role_must_be_released() {
     assert_eq!(problem.field, "script");
     assert!(problem.message.contains("never released"), "{}", problem.message);
 }
+
+#[test]
+fn bad_patterns_and_light_ranges_name_their_line_and_field() {
+    let (dir, path) = scenes_with(|text| {
+        text.replacen("patterns: [Wood, Wood, Noise, Plain, Marble]", "patterns: [Wood, Paisley]", 1)
+    });
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!(problem.line, line_of(&path, "Paisley"));
+    assert!(problem.field.ends_with("patterns[1]"), "{}", problem.field);
+    assert!(problem.message.contains("Paisley") && problem.message.contains("Marble"), "{}", problem.message);
+
+    let (dir, path) = scenes_with(|text| text.replacen("lamps: (0, 2)", "lamps: (3, 1)", 1));
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!((problem.line, problem.field.as_str()), (line_of(&path, "lamps: (3, 1)"), "lighting.lamps"));
+    assert!(problem.message.contains("greater than its maximum"), "{}", problem.message);
+}

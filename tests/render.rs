@@ -266,3 +266,76 @@ fn a_clip_renders_the_same_fresh_or_after_other_clips_with_other_lights() {
         }
     }
 }
+
+#[test]
+fn twenty_seeds_vary_in_everything_a_camera_sees_and_each_seed_is_stable() {
+    let _turn = RENDER.lock().unwrap_or_else(|e| e.into_inner());
+    let content = Content::load_builtin().unwrap();
+    let video = small_video(48, 6);
+    let clips: Vec<PlannedClip> =
+        (0..20).map(|seed| plan_clip(&content, 1000 + seed, 0, video, 20).unwrap_or_else(|e| panic!("{e}"))).collect();
+
+    // From the specs: objects, colors, patterns, lights and cameras differ between seeds.
+    let distinct = |values: Vec<String>| values.into_iter().collect::<std::collections::BTreeSet<_>>().len();
+    let every_object = |f: &dyn Fn(&synthact::spec::ObjectSpec) -> String| {
+        distinct(clips.iter().flat_map(|c| c.spec.objects.iter().map(f)).collect())
+    };
+    assert!(every_object(&|o| o.kind.clone()) >= 8, "object kinds");
+    assert!(every_object(&|o| o.color_word.clone()) >= 6, "object colors");
+    let patterns = distinct(
+        clips
+            .iter()
+            .flat_map(|c| {
+                c.spec.surfaces.iter().filter_map(|s| s.texture).chain(c.spec.objects.iter().filter_map(|o| o.texture))
+            })
+            .map(|t| format!("{:?}", t.pattern))
+            .collect(),
+    );
+    assert!(patterns >= 5, "{patterns} texture patterns");
+    let lights = distinct(
+        clips
+            .iter()
+            .map(|c| {
+                let kinds: Vec<String> = c.spec.lighting.lamps.iter().map(|l| format!("{:?}", l.kind)).collect();
+                format!("{kinds:?}")
+            })
+            .collect(),
+    );
+    assert!(lights >= 3, "{lights} lamp setups");
+    let suns = distinct(clips.iter().map(|c| format!("{:.0}", c.spec.lighting.sun_temperature_k)).collect());
+    assert_eq!(suns, 20, "sun color temperatures");
+    let cameras = distinct(clips.iter().map(|c| format!("{:?}", c.spec.camera.position)).collect());
+    assert_eq!(cameras, 20, "camera poses");
+    assert!(clips.iter().filter(|c| c.spec.camera.shake.is_some()).count() >= 15, "hand-held shake");
+    assert_eq!(distinct(clips.iter().map(|c| c.spec.scene.clone()).collect()), 1, "clip 0 of every seed: one scene");
+
+    // From the pixels: the first frames' mean colors spread out, and every seed looks different.
+    let mut renderer = Renderer::new(video.width, video.height);
+    let firsts: Vec<RgbImage> = clips.iter().map(|c| render(&mut renderer, c).swap_remove(0)).collect();
+    let means: Vec<[f64; 3]> = firsts
+        .iter()
+        .map(|f| {
+            let n = (f.width() * f.height()) as f64;
+            std::array::from_fn(|ch| f.pixels().map(|p| p[ch] as f64).sum::<f64>() / n)
+        })
+        .collect();
+    for channel in 0..3 {
+        let values: Vec<f64> = means.iter().map(|m| m[channel]).collect();
+        let mean = values.iter().sum::<f64>() / 20.0;
+        let spread = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 20.0).sqrt();
+        assert!(spread > 4.0, "channel {channel}: mean frame colors spread only {spread:.1} levels");
+    }
+    for i in 0..20 {
+        for j in i + 1..20 {
+            assert!(frame_difference(&firsts[i], &firsts[j]) > 3.0, "seeds {i} and {j} look alike");
+        }
+    }
+    // The same seed stays identical.
+    assert_eq!(render(&mut renderer, &clips[7])[0].as_raw(), firsts[7].as_raw());
+}
+
+/// Mean absolute difference per channel, 0..255.
+fn frame_difference(a: &RgbImage, b: &RgbImage) -> f64 {
+    let total: u64 = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| x.abs_diff(*y) as u64).sum();
+    total as f64 / a.as_raw().len() as f64
+}

@@ -145,6 +145,7 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
             check.srgb(format!("{at}.colors[{j}]"), *color);
         }
         check.range(format!("{at}.roughness"), surface.roughness, 0.0, 1.0);
+        check.range(format!("{at}.pattern_scale"), surface.pattern_scale, 0.01, 1000.0);
     }
     if !surfaces.contains(def.work_surface.as_str()) {
         check.fail(
@@ -173,6 +174,18 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
     check.range("lighting.sun_elevation_deg", light.sun_elevation_deg, 1.0, 90.0);
     check.range("lighting.sun_azimuth_deg", light.sun_azimuth_deg, -360.0, 360.0);
     check.range("lighting.ambient_brightness", light.ambient_brightness, 0.0, 100_000.0);
+    check.range("lighting.sun_temperature_k", light.sun_temperature_k, 1000.0, 40_000.0);
+    check.frames("lighting.lamps", light.lamps);
+    if light.lamps.1 > 8 {
+        check.fail("lighting.lamps", "at most 8 lamps");
+    }
+    if light.lamps.1 > 0 && light.lamp_kinds.is_empty() {
+        check.fail("lighting.lamp_kinds", "list at least one lamp kind (Point, Spot)");
+    }
+    check.range("lighting.lamp_intensity", light.lamp_intensity, 0.0, 10_000_000.0);
+    check.range("lighting.lamp_temperature_k", light.lamp_temperature_k, 1000.0, 40_000.0);
+    check.range("lighting.lamp_distance", light.lamp_distance, 0.0, 20.0);
+    check.range("lighting.lamp_height", light.lamp_height, 0.0, 20.0);
     let camera = &def.camera;
     check.range("camera.distance", camera.distance, 0.05, 100.0);
     check.range("camera.height", camera.height, -10.0, 100.0);
