@@ -254,3 +254,54 @@ fn sheet_shows_a_labeled_row_per_scene() {
         .count();
     assert!(text > 100, "{text} caption pixels");
 }
+
+#[test]
+fn a_scene_brings_its_own_image_file_and_it_is_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
+    let text = text.replacen("name: \"tabletop_room\"", "name: \"tiled_room\"", 1).replacen(
+        "patterns: [Wood, Wood, Noise, Plain, Marble]",
+        "image: \"tiles.png\"",
+        1,
+    );
+    std::fs::write(dir.path().join("tiled_room.ron"), text).unwrap();
+    // A cyan-and-white tile, made here: nothing in the built-in scenes is cyan.
+    let tile = image::RgbImage::from_fn(16, 16, |x, y| {
+        if (x / 8 + y / 8) % 2 == 0 { image::Rgb([0, 190, 210]) } else { image::Rgb([240, 240, 240]) }
+    });
+    tile.save(dir.path().join("tiles.png")).unwrap();
+    let scenes = dir.path().to_str().unwrap();
+    let out = dir.path().join("out");
+    let output = synthact(&[
+        "generate",
+        "--scenes-dir",
+        scenes,
+        "--out",
+        out.to_str().unwrap(),
+        "--clips",
+        "1",
+        "--quiet",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--frames",
+        "6",
+        "--fps",
+        "2",
+        "--physics-steps-per-frame",
+        "60",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let label = read_label(&out.join("000000"));
+    assert!(label.spec.surfaces.iter().any(|s| s.image.as_ref().is_some_and(|i| i.path.ends_with("tiles.png"))));
+    let frame = image::open(out.join("000000/img_00001.jpg")).unwrap().to_rgb8();
+    let cyan = frame
+        .pixels()
+        .filter(|p| {
+            let (h, s, _) = common::hsv([p[0] as f32 / 255.0, p[1] as f32 / 255.0, p[2] as f32 / 255.0]);
+            s > 0.4 && common::hue_distance(h, 186.0) < 20.0
+        })
+        .count();
+    assert!(cyan > 200, "the table shows its cyan tiles: {cyan} of 4096 pixels");
+}

@@ -145,3 +145,25 @@ fn bad_patterns_and_light_ranges_name_their_line_and_field() {
     assert_eq!((problem.line, problem.field.as_str()), (line_of(&path, "lamps: (3, 1)"), "lighting.lamps"));
     assert!(problem.message.contains("greater than its maximum"), "{}", problem.message);
 }
+
+#[test]
+fn a_missing_image_file_names_the_scene_line_and_field() {
+    let (dir, path) = scenes_with(|text| {
+        text.replacen("patterns: [Wood, Wood, Noise, Plain, Marble]", "image: \"textures/missing.png\"", 1)
+    });
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!(problem.file, path);
+    assert_eq!(problem.line, line_of(&path, "missing.png"));
+    assert!(problem.field.ends_with(".image"), "{}", problem.field);
+    assert!(
+        problem.message.contains("no such image file") && problem.message.contains("missing.png"),
+        "{}",
+        problem.message
+    );
+
+    // A file that is there but is not an image is named too.
+    std::fs::create_dir(dir.path().join("textures")).unwrap();
+    std::fs::write(dir.path().join("textures/missing.png"), b"not a png").unwrap();
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert!(problem.message.contains("cannot read"), "{}", problem.message);
+}

@@ -64,6 +64,11 @@ pub struct SurfaceDef {
     /// How many times a pattern repeats per metre.
     #[serde(default = "default_surface_pattern_scale")]
     pub pattern_scale: Range,
+    /// An image file (PNG or JPEG, path relative to the scene file) to tile over the surface, as
+    /// it is, instead of color and pattern; repeats `pattern_scale` times per metre. Record its
+    /// source in `assets/LICENSES.md` if it ships with the project.
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 fn default_surface_pattern_scale() -> Range {

@@ -17,6 +17,7 @@ pub use defs::*;
 pub use load::{Content, ContentError, Loaded, Problem};
 pub use locate::{LineCol, SourceMap};
 pub use ssv2::{ssv2_class_index, ssv2_labels_json, template_key};
+pub use validate::scene_relative;
 
 use std::path::PathBuf;
 

@@ -146,6 +146,14 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
         }
         check.range(format!("{at}.roughness"), surface.roughness, 0.0, 1.0);
         check.range(format!("{at}.pattern_scale"), surface.pattern_scale, 0.01, 1000.0);
+        if let Some(image) = &surface.image {
+            let path = scene_relative(&scene.path, image);
+            if !path.is_file() {
+                check.fail(format!("{at}.image"), format!("no such image file: {}", path.display()));
+            } else if let Err(error) = image::image_dimensions(&path) {
+                check.fail(format!("{at}.image"), format!("cannot read {} as an image: {error}", path.display()));
+            }
+        }
     }
     if !surfaces.contains(def.work_surface.as_str()) {
         check.fail(
@@ -531,4 +539,9 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
 
 fn joined(names: &BTreeSet<&str>) -> String {
     names.iter().copied().collect::<Vec<_>>().join(", ")
+}
+
+/// A path written in a scene file, relative to that file's directory.
+pub fn scene_relative(scene_file: &std::path::Path, path: &str) -> std::path::PathBuf {
+    scene_file.parent().unwrap_or(std::path::Path::new(".")).join(path)
 }

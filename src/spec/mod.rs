@@ -190,6 +190,17 @@ pub struct SurfaceSpec {
     pub collider: bool,
     pub friction: f32,
     pub texture: Option<TextureSpec>,
+    /// An image file tiled over the surface instead of its color and pattern.
+    pub image: Option<ImageFileSpec>,
+}
+
+/// An image file a surface is covered with: where it was and which bytes it held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageFileSpec {
+    pub path: String,
+    /// FNV-1a 64 of the file, hex.
+    pub hash: String,
+    pub repeats_per_m: f32,
 }
 
 /// An object's concrete shape; sizes in metres.

@@ -10,7 +10,7 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use super::texture::{TEXTURE_SIZE, texture_pixels, with_mip_chain};
 use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start, object_start};
 use crate::content::LampKind;
-use crate::spec::{ActorSpec, ClipSpec, ShapeSpec, TextureSpec};
+use crate::spec::{ActorSpec, ClipSpec, ImageFileSpec, ShapeSpec, TextureSpec};
 
 /// Entities of the rendered world, indexed like the spec.
 #[derive(Debug, Clone)]
@@ -50,9 +50,36 @@ fn textured_material(
     })
 }
 
+/// A material covered with an image file, tiled `repeats` times. An unreadable file (it was
+/// checked when the scene was loaded) shows as magenta rather than stopping the render.
+fn image_material(world: &mut World, file: &ImageFileSpec, roughness: f32, repeats: f32) -> Handle<StandardMaterial> {
+    let pixels = match image::open(&file.path) {
+        Ok(picture) => image::imageops::resize(
+            &picture.to_rgba8(),
+            TEXTURE_SIZE,
+            TEXTURE_SIZE,
+            image::imageops::FilterType::Triangle,
+        )
+        .into_raw(),
+        Err(_) => [255u8, 0, 255, 255].repeat((TEXTURE_SIZE * TEXTURE_SIZE) as usize),
+    };
+    let texture = tiling_image(world, pixels);
+    world.resource_mut::<Assets<StandardMaterial>>().add(StandardMaterial {
+        base_color_texture: Some(texture),
+        uv_transform: Affine2::from_scale(Vec2::splat(repeats.max(1.0).round())),
+        perceptual_roughness: roughness,
+        ..default()
+    })
+}
+
 /// The generated texture as a tiling, mip-mapped sRGB image asset.
 fn texture_image(world: &mut World, texture: &TextureSpec, color: [f32; 3]) -> Handle<Image> {
-    let (data, levels) = with_mip_chain(texture_pixels(texture, color), TEXTURE_SIZE);
+    tiling_image(world, texture_pixels(texture, color))
+}
+
+/// `TEXTURE_SIZE`-square sRGBA pixels as a tiling, mip-mapped image asset.
+fn tiling_image(world: &mut World, pixels: Vec<u8>) -> Handle<Image> {
+    let (data, levels) = with_mip_chain(pixels, TEXTURE_SIZE);
     let size = Extent3d { width: TEXTURE_SIZE, height: TEXTURE_SIZE, depth_or_array_layers: 1 };
     let mut image =
         Image::new_uninit(size, TextureDimension::D2, TextureFormat::Rgba8UnormSrgb, RenderAssetUsages::RENDER_WORLD);
@@ -99,9 +126,14 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         let [x, y, z] = surface.size;
         let mesh = mesh(world, Cuboid::new(x, y, z));
         // Repeats across the surface's longest side.
-        let repeats = surface.texture.map_or(1.0, |t| t.repeats_per_m * x.max(y).max(z));
-        let material =
-            textured_material(world, surface.color, surface.roughness, 0.0, surface.texture.as_ref(), repeats);
+        let longest = x.max(y).max(z);
+        let material = match &surface.image {
+            Some(file) => image_material(world, file, surface.roughness, file.repeats_per_m * longest),
+            None => {
+                let repeats = surface.texture.map_or(1.0, |t| t.repeats_per_m * longest);
+                textured_material(world, surface.color, surface.roughness, 0.0, surface.texture.as_ref(), repeats)
+            }
+        };
         world.spawn((
             ClipEntity,
             Mesh3d(mesh),
