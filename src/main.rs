@@ -62,14 +62,30 @@ struct SheetArgs {
     size: u32,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    #[command(flatten)]
+    selection: SelectionArgs,
+    #[command(flatten)]
+    content: ContentArgs,
+}
+
+/// Which of the loaded scenes and actions to use.
+#[derive(Args, Clone)]
+struct SelectionArgs {
     /// Only these scenes (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     scenes: Vec<String>,
     /// Only these actions (comma-separated names).
     #[arg(long, value_delimiter = ',')]
     actions: Vec<String>,
-    #[command(flatten)]
-    content: ContentArgs,
+}
+
+impl SelectionArgs {
+    /// Loads the content and keeps only the selected scenes and actions.
+    fn load(&self, content: &ContentArgs) -> anyhow::Result<Content> {
+        let mut loaded = content.load()?;
+        loaded.select(&self.scenes, &self.actions).map_err(anyhow::Error::msg)?;
+        Ok(loaded)
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -85,12 +101,8 @@ struct TrialArgs {
     attempts: u32,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Only these scenes (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
-    scenes: Vec<String>,
-    /// Only these actions (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
-    actions: Vec<String>,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// Fail if an action's pass rate is below this fraction.
     #[arg(long, default_value_t = 0.0)]
     min_pass_rate: f64,
@@ -374,8 +386,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sheet(args) => {
-            let mut content = args.content.load()?;
-            content.select(&args.scenes, &args.actions).map_err(anyhow::Error::msg)?;
+            let content = args.selection.load(&args.content)?;
             if !(16..=1024).contains(&args.size) || args.samples == 0 {
                 anyhow::bail!("--size must be 16 to 1024 pixels and --samples at least 1");
             }
@@ -395,8 +406,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Trial(args) => {
             let video = args.video.video(&DatasetConfigDef::default())?;
-            let mut content = args.content.load()?;
-            content.select(&args.scenes, &args.actions).map_err(anyhow::Error::msg)?;
+            let content = args.selection.load(&args.content)?;
             let report = synthact::trial::trial(&content, args.seed, args.attempts.max(1), video)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);

@@ -305,3 +305,18 @@ fn a_scene_brings_its_own_image_file_and_it_is_rendered() {
         .count();
     assert!(cyan > 200, "the table shows its cyan tiles: {cyan} of 4096 pixels");
 }
+
+#[test]
+fn trial_reports_pass_rates_and_fails_below_the_minimum() {
+    let ok = synthact(&["trial", "--attempts", "3", "--actions", "push_left_to_right,tip_over"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let report = stdout(&ok);
+    for action in ["push_left_to_right", "tip_over"] {
+        let line = report.lines().find(|l| l.starts_with(action)).unwrap_or_else(|| panic!("{report}"));
+        assert!(line.contains("/3") && line.contains("passed"), "{line}");
+    }
+    // No action can pass more than all of its attempts: the run fails and names them.
+    let weak = synthact(&["trial", "--attempts", "3", "--actions", "tip_over", "--min-pass-rate", "1.01"]);
+    assert!(!weak.status.success());
+    assert!(stderr(&weak).contains("pass rate below 1.01 for: tip_over"), "{}", stderr(&weak));
+}
