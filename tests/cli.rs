@@ -294,7 +294,9 @@ fn a_scene_brings_its_own_image_file_and_it_is_rendered() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let label = read_label(&out.join("000000"));
-    assert!(label.spec.surfaces.iter().any(|s| s.image.as_ref().is_some_and(|i| i.path.ends_with("tiles.png"))));
+    let image = label.spec.surfaces.iter().find_map(|s| s.image.as_ref()).expect("the table's image is recorded");
+    assert!(image.path.ends_with("tiles.png"), "{}", image.path);
+    assert!(image.hash.len() == 16 && image.hash.chars().all(|c| c.is_ascii_hexdigit()), "{}", image.hash);
     let frame = image::open(out.join("000000/img_00001.jpg")).unwrap().to_rgb8();
     let cyan = frame
         .pixels()

@@ -81,6 +81,8 @@ pub struct Content {
     pub scenes: Vec<Loaded<SceneDef>>,
     pub actions: Vec<Loaded<ActionDef>>,
     pub objects: Loaded<ObjectLibraryDef>,
+    /// FNV-1a 64 (hex) of every image file a scene uses, by resolved path, read once at load.
+    pub image_hashes: std::collections::BTreeMap<PathBuf, String>,
 }
 
 impl Content {
@@ -95,9 +97,20 @@ impl Content {
         };
         scenes.sort_by(|a, b| a.def.name.cmp(&b.def.name));
         actions.sort_by(|a, b| a.def.name.cmp(&b.def.name));
-        let content = Content { scenes, actions, objects };
+        let mut content = Content { scenes, actions, objects, image_hashes: Default::default() };
         problems.extend(validate::validate(&content));
-        if problems.is_empty() { Ok(content) } else { Err(ContentError { problems }) }
+        if !problems.is_empty() {
+            return Err(ContentError { problems });
+        }
+        // Validation has checked every image file exists and decodes.
+        for scene in &content.scenes {
+            for file in scene.def.surfaces.iter().filter_map(|surface| surface.image.as_ref()) {
+                let path = validate::scene_relative(&scene.path, file);
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                content.image_hashes.insert(path, format!("{:016x}", crate::hash::fnv1a64(&bytes)));
+            }
+        }
+        Ok(content)
     }
 
     /// Loads the repository's built-in content.

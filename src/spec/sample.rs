@@ -71,7 +71,7 @@ pub fn sample_clip(
         &action.def
     };
 
-    let surfaces = sample_surfaces(scene, &mut stream(seed, "surfaces"));
+    let surfaces = sample_surfaces(scene, content, &mut stream(seed, "surfaces"));
     let work = surfaces.iter().find(|s| s.name == scene_def.work_surface).expect("validated work surface");
     let work_surface_top = work.position[1] + work.size[1] / 2.0;
     let area = Area { rect: work_rect(work), ..Area::new(scene_def, work_surface_top) };
@@ -186,7 +186,7 @@ fn sample_texture(patterns: &[Pattern], scale: Range, rng: &mut ChaCha8Rng) -> O
     (pattern != Pattern::Plain).then_some(TextureSpec { pattern, repeats_per_m, shade, seed })
 }
 
-fn sample_surfaces(scene: &Loaded<SceneDef>, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
+fn sample_surfaces(scene: &Loaded<SceneDef>, content: &Content, rng: &mut ChaCha8Rng) -> Vec<SurfaceSpec> {
     scene
         .def
         .surfaces
@@ -194,10 +194,9 @@ fn sample_surfaces(scene: &Loaded<SceneDef>, rng: &mut ChaCha8Rng) -> Vec<Surfac
         .map(|surface| SurfaceSpec {
             image: surface.image.as_ref().map(|file| {
                 let path = crate::content::scene_relative(&scene.path, file);
-                let bytes = std::fs::read(&path).unwrap_or_default();
                 ImageFileSpec {
+                    hash: content.image_hashes.get(&path).cloned().unwrap_or_default(),
                     path: path.display().to_string(),
-                    hash: format!("{:016x}", crate::hash::fnv1a64(&bytes)),
                     repeats_per_m: (surface.pattern_scale.0 + surface.pattern_scale.1) / 2.0,
                 }
             }),
