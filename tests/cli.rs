@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{files_under, shows_a_scene, stderr, stdout, synthact};
+use common::{clip_dirs, files_under, shows_a_scene, stderr, stdout, synthact};
 use synthact::content::default_scenes_dir;
 use synthact::output::ClipLabel;
 
@@ -107,13 +107,7 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
     generate(&again, &["--start", "5", "--clips", "1"]);
 
     // The batch: six clip directories, each with 8 frames that show the scene and a true label.
-    let mut clips: Vec<String> = std::fs::read_dir(&batch)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().into_string().unwrap())
-        .collect();
-    clips.sort();
+    let clips = clip_dirs(&batch);
     assert_eq!(clips, ["000000", "000001", "000002", "000003", "000004", "000005"], "no temporary leftovers");
     let labels_file: serde_json::Value =
         serde_json::from_slice(&std::fs::read(batch.join("labels.json")).unwrap()).unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::stderr;
+use common::{clip_dirs, stderr};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn repository() -> std::path::PathBuf {
@@ -65,12 +65,6 @@ fn a_pod_environment_selects_the_shard() {
         .output()
         .expect("the synthact binary runs");
     assert!(output.status.success(), "{}", stderr(&output));
-    let mut clips: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().into_string().unwrap())
-        .collect();
-    clips.sort();
+    let clips = clip_dirs(&out);
     assert_eq!(clips, ["000001", "000003"]);
 }
