@@ -79,6 +79,8 @@ fn check(
         }
         None => Vec::new(),
     };
+    // A stack's pieces all play its role; most conditions look at the first (the bottom one).
+    let pieces = spec.role_indices(condition.role());
     let rotations: Vec<Quat> = trajectory.frames.iter().map(|f| Quat::from_array(f.objects[index].rotation)).collect();
     let Some(camera) = cameras.first() else {
         return Check { condition: described, passed: false, measured: "no frames".into() };
@@ -129,14 +131,12 @@ fn check(
             (resting, format!("centre ends {above:.3} m above the work surface"))
         }
         // Any piece of a role counts (a stack has several).
-        Postcondition::ActorTouches { .. } => match (0..spec.objects.len())
-            .filter(|&i| spec.objects[i].role == object.role)
-            .filter_map(|i| trajectory.first_actor_contact[i])
-            .min()
-        {
-            Some(frame) => (true, format!("first contact at frame {frame}")),
-            None => (false, "the actor never touched it".into()),
-        },
+        Postcondition::ActorTouches { .. } => {
+            match pieces.iter().filter_map(|&i| trajectory.first_actor_contact[i]).min() {
+                Some(frame) => (true, format!("first contact at frame {frame}")),
+                None => (false, "the actor never touched it".into()),
+            }
+        }
         Postcondition::EndsBelowWorkSurface { min_depth, .. } => {
             let depth = spec.work_surface_top - last.y;
             (depth >= *min_depth, format!("centre ends {depth:.3} m below the work surface's top"))
@@ -235,8 +235,6 @@ fn check(
         }
         Postcondition::Collapses { .. } => {
             // Pieces share the role; the first is the bottom one.
-            let pieces: Vec<usize> =
-                spec.objects.iter().enumerate().filter(|(_, o)| o.role == object.role).map(|(i, _)| i).collect();
             let piece_height = 2.0 * reach_of(object, Vec3::Y);
             let top_at = |frame: &crate::simulation::FrameState| {
                 pieces
@@ -261,7 +259,6 @@ fn check(
             )
         }
         Postcondition::StillUntilTouched { .. } => {
-            let pieces: Vec<usize> = (0..spec.objects.len()).filter(|&i| spec.objects[i].role == object.role).collect();
             let touched = pieces.iter().filter_map(|&i| trajectory.first_actor_contact[i]).min();
             let moved = pieces
                 .iter()

@@ -148,8 +148,7 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                     assert!(furthest > 0.1, "{at}: rolled {furthest:.3} m downhill");
                 }
                 "poke_stack_over" => {
-                    let pieces: Vec<usize> =
-                        (0..spec.objects.len()).filter(|&i| spec.objects[i].role.as_deref() == Some("stack")).collect();
+                    let pieces = spec.role_indices("stack");
                     assert!(pieces.len() >= 3, "{at}: a stack of {}", pieces.len());
                     let top = |frame: usize| pieces.iter().map(|&i| position(frame, i).y).fold(f32::MIN, f32::max);
                     let piece = 2.0 * spec.objects[pieces[0]].shape.half_extents()[1];
@@ -197,8 +196,7 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
             if name.starts_with("push") || name.starts_with("move_c") || name.ends_with("_over") {
                 // Every piece of the role (a stack has several): none moves before the actor
                 // first touches one of them.
-                let role = &spec.objects[main].role;
-                let pieces: Vec<usize> = (0..spec.objects.len()).filter(|&i| &spec.objects[i].role == role).collect();
+                let pieces = spec.role_indices(&action.def.roles[0].name);
                 let contact = pieces
                     .iter()
                     .filter_map(|&i| clip.trajectory.first_actor_contact[i])

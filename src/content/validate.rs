@@ -58,6 +58,16 @@ impl<T> Checker<'_, T> {
         }
     }
 
+    /// A motion's timing: when it starts (its `start` or `delay` field) and a duration of at
+    /// least one frame.
+    fn motion(&mut self, at: &str, start_field: &str, start: FrameRange, duration: FrameRange) {
+        self.frames(format!("{at}.{start_field}"), start);
+        self.frames(format!("{at}.duration"), duration);
+        if duration.0 == 0 {
+            self.fail(format!("{at}.duration"), "a motion lasts at least one frame");
+        }
+    }
+
     fn srgb(&mut self, field: impl AsRef<str>, color: [f32; 3]) {
         if color.iter().any(|c| !(0.0..=1.0).contains(c)) {
             self.fail(field, format!("color {color:?} must have components in 0..1 (sRGB)"));
@@ -361,11 +371,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                 }
                 let (field, high) = if turn { ("degrees", 180.0) } else { ("distance", 5.0) };
                 check.range(format!("{at}.{field}"), *distance, 0.0, high);
-                check.frames(format!("{at}.start"), *start);
-                check.frames(format!("{at}.duration"), *duration);
-                if duration.0 == 0 {
-                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
-                }
+                check.motion(&at, "start", *start, *duration);
                 continue;
             }
             other => other.actor().expect("actor steps have an actor"),
@@ -399,11 +405,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             | ScriptStep::Pull { role, distance, start, duration, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
                 check.range(format!("{at}.distance"), *distance, 0.0, 5.0);
-                check.frames(format!("{at}.start"), *start);
-                check.frames(format!("{at}.duration"), *duration);
-                if duration.0 == 0 {
-                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
-                }
+                check.motion(&at, "start", *start, *duration);
                 if matches!(step, ScriptStep::Pull { .. }) && held.contains(role.as_str()) {
                     check.fail(format!("{at}.role"), format!("role `{role}` is held still; it cannot be pulled"));
                 }
@@ -412,11 +414,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                 require_role(&mut check, format!("{at}.role"), role);
                 horizontal(&mut check, format!("{at}.toward"), *toward);
                 check.range(format!("{at}.past_edge"), *past_edge, -1.0, 1.0);
-                check.frames(format!("{at}.start"), *start);
-                check.frames(format!("{at}.duration"), *duration);
-                if duration.0 == 0 {
-                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
-                }
+                check.motion(&at, "start", *start, *duration);
             }
             ScriptStep::Carry { role, onto, lift, start, duration, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
@@ -447,11 +445,7 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             }
             ScriptStep::Retreat { distance, delay, duration, .. } => {
                 check.range(format!("{at}.distance"), *distance, 0.0, 5.0);
-                check.frames(format!("{at}.delay"), *delay);
-                check.frames(format!("{at}.duration"), *duration);
-                if duration.0 == 0 {
-                    check.fail(format!("{at}.duration"), "a motion lasts at least one frame");
-                }
+                check.motion(&at, "delay", *delay, *duration);
             }
         }
     }

@@ -310,6 +310,11 @@ impl ClipSpec {
         work_rect(surface)
     }
 
+    /// Every object playing `role`, by index: one, or a stack's pieces (bottom first).
+    pub fn role_indices(&self, role: &str) -> Vec<usize> {
+        (0..self.objects.len()).filter(|&i| self.objects[i].role.as_deref() == Some(role)).collect()
+    }
+
     /// The object playing `role`.
     pub fn role_object(&self, role: &str) -> Option<(usize, &ObjectSpec)> {
         self.objects.iter().enumerate().find(|(_, object)| object.role.as_deref() == Some(role))

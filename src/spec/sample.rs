@@ -410,6 +410,11 @@ fn sample_role_objects(
     objects
 }
 
+/// Where the (first) object playing `role` is in `objects`; validation guarantees one does.
+fn role_index(role: &str, objects: &[ObjectSpec]) -> usize {
+    objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
+}
+
 /// The action's props, fixed in place; each plays the role named after it.
 fn place_props(action: &ActionDef, area: &Area, axes: &CameraAxes, rng: &mut ChaCha8Rng) -> Vec<ObjectSpec> {
     action
@@ -467,13 +472,10 @@ fn set_up_roles(
     axes: &CameraAxes,
     rng: &mut ChaCha8Rng,
 ) {
-    let index = |role: &str, objects: &[ObjectSpec]| {
-        objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
-    };
     // Role objects face the camera squarely, with a little yaw so boxes are not all aligned.
     let facing = Quat::from_mat3(&Mat3::from_cols(axes.right, Vec3::Y, -axes.away));
     for step in &action.setup {
-        let this = index(step.role(), objects);
+        let this = role_index(step.role(), objects);
         let yaw = Quat::from_rotation_y(rng.random_range(-0.3..=0.3));
         objects[this].rotation = (yaw * facing).to_array();
         let object = &objects[this].clone();
@@ -485,7 +487,7 @@ fn set_up_roles(
                 standing(ground) + Vec3::Y * uniform(rng, *height)
             }
             SetupStep::PlaceBeside { of, side, gap, offset, .. } => {
-                let other = &objects[index(of, objects)];
+                let other = &objects[role_index(of, objects)];
                 let out = axes.direction(*side);
                 let distance = reach(other, out) + uniform(rng, *gap) + reach(object, -out);
                 let shift = across_axis(axes, *side) * uniform(rng, *offset);
@@ -493,7 +495,7 @@ fn set_up_roles(
                 standing(Vec3::new(centre.x, area.center.y, centre.z))
             }
             SetupStep::HoldAbove { over, height, offset, .. } => {
-                let other = &objects[index(over, objects)];
+                let other = &objects[role_index(over, objects)];
                 let top = other.position[1] + reach(other, Vec3::Y);
                 let (radius, angle) = (uniform(rng, *offset), rng.random_range(0.0..std::f32::consts::TAU));
                 Vec3::new(
@@ -531,7 +533,7 @@ fn set_up_roles(
                 continue;
             }
             SetupStep::OnRamp { ramp, at, .. } => {
-                let board = &objects[index(ramp, objects)];
+                let board = &objects[role_index(ramp, objects)];
                 let ShapeSpec::Box { size: [length, thickness, _] } = board.shape else {
                     unreachable!("ramps are boxes")
                 };
@@ -621,9 +623,6 @@ fn sample_actor(
     if let Some(hand) = earlier.iter().find(|a| a.kind == ActorKind::Hand && kind == ActorKind::Hand) {
         (color, scale) = (hand.color, hand.scale);
     }
-    let object_index = |role: &str, objects: &[ObjectSpec]| {
-        objects.iter().position(|o| o.role.as_deref() == Some(role)).expect("validated role")
-    };
 
     let mut path = Vec::new();
     let mut facing = Side::Right;
@@ -634,7 +633,7 @@ fn sample_actor(
     for step in action.script.iter().filter(|step| step.actor() == Some(actor)) {
         match step {
             ScriptStep::Start { beside, side, gap, height, .. } => {
-                let object = &objects[object_index(beside, objects)];
+                let object = &objects[role_index(beside, objects)];
                 let centre = Vec3::from(object.position);
                 let out = axes.direction(*side);
                 let gap = uniform(rng, *gap);
@@ -657,45 +656,41 @@ fn sample_actor(
                 path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
             }
             ScriptStep::PushToEdge { role, toward, past_edge, start, duration, .. } => {
-                let object = &objects[object_index(role, objects)];
+                let object = &objects[role_index(role, objects)];
                 let direction = axes.direction(*toward);
                 let centre = Vec3::from(object.position);
                 let to_surface = (centre - position).dot(direction) - reach(object, direction);
                 let object_travel = area_to_edge(centre, direction) + uniform(rng, *past_edge);
                 let begin = frames(rng, *start).max(last_end);
                 let end = begin + frames(rng, *duration).max(1.0);
-                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
-                position += direction * (to_surface.max(0.0) + object_travel.max(0.0));
-                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                let travel = to_surface.max(0.0) + object_travel.max(0.0);
+                move_straight(&mut path, &mut position, begin, end, direction * travel);
                 last_end = end;
                 first_push.get_or_insert(*toward);
             }
             ScriptStep::Pull { role, toward, distance, start, duration, .. } => {
-                let index = object_index(role, objects);
+                let index = role_index(role, objects);
                 let begin = frames(rng, *start).max(last_end);
                 let end = begin + frames(rng, *duration).max(1.0);
-                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
-                position += axes.direction(*toward) * uniform(rng, *distance);
-                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                let delta = axes.direction(*toward) * uniform(rng, *distance);
+                move_straight(&mut path, &mut position, begin, end, delta);
                 grips.push(Grip { object: index, from: begin, until: end });
                 last_end = end;
             }
             ScriptStep::Push { role, toward, distance, start, duration, .. } => {
-                let object = &objects[object_index(role, objects)];
+                let object = &objects[role_index(role, objects)];
                 let direction = axes.direction(*toward);
                 let to_surface = (Vec3::from(object.position) - position).dot(direction) - reach(object, direction);
                 let travel = to_surface.max(0.0) + uniform(rng, *distance);
                 let begin = frames(rng, *start).max(last_end);
                 let end = begin + frames(rng, *duration).max(1.0);
-                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
-                position += direction * travel;
-                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                move_straight(&mut path, &mut position, begin, end, direction * travel);
                 last_end = end;
                 first_push.get_or_insert(*toward);
             }
             ScriptStep::Carry { role, onto, lift, start, duration, .. } => {
-                let index = object_index(role, objects);
-                let (carried, below) = (&objects[index], &objects[object_index(onto, objects)]);
+                let index = role_index(role, objects);
+                let (carried, below) = (&objects[index], &objects[role_index(onto, objects)]);
                 let begin = frames(rng, *start).max(last_end);
                 let end = begin + frames(rng, *duration).max(3.0);
                 let lift = uniform(rng, *lift);
@@ -720,7 +715,7 @@ fn sample_actor(
                 last_end = end;
             }
             ScriptStep::Release { role, frame, .. } => {
-                let index = object_index(role, objects);
+                let index = role_index(role, objects);
                 let release = frames(rng, *frame).round();
                 objects[index].held_until_frame = Some(release as u32);
                 last_end = last_end.max(release);
@@ -729,9 +724,8 @@ fn sample_actor(
             ScriptStep::Retreat { toward, distance, delay, duration, .. } => {
                 let begin = last_end + frames(rng, *delay);
                 let end = begin + frames(rng, *duration).max(1.0);
-                path.push(ActorKeyframe { frame: begin, position: position.to_array() });
-                position += axes.direction(*toward) * uniform(rng, *distance);
-                path.push(ActorKeyframe { frame: end, position: position.to_array() });
+                let delta = axes.direction(*toward) * uniform(rng, *distance);
+                move_straight(&mut path, &mut position, begin, end, delta);
                 last_end = end;
             }
         }
@@ -748,6 +742,13 @@ fn sample_actor(
         path,
         grips,
     }
+}
+
+/// A straight move of the contact point by `delta`, from frame `begin` to frame `end`.
+fn move_straight(path: &mut Vec<ActorKeyframe>, position: &mut Vec3, begin: f32, end: f32, delta: Vec3) {
+    path.push(ActorKeyframe { frame: begin, position: position.to_array() });
+    *position += delta;
+    path.push(ActorKeyframe { frame: end, position: position.to_array() });
 }
 
 /// A rotation taking the actor's local +x to `facing`, with its local +y as close to up as it can be.
