@@ -8,30 +8,17 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{files_under, stderr};
+use common::{REAL_TIME_FEW_FRAMES, files_under, stderr};
 
-/// The settings every run in this file shares (small, fast clips).
-/// Tiny frames, few of them, but the actions' real three seconds of 120 Hz physics: 6 frames at
-/// 2 fps, 60 physics steps each.
-const SMALL: [&str; 12] = [
-    "--seed",
-    "21",
-    "--width",
-    "48",
-    "--height",
-    "48",
-    "--frames",
-    "6",
-    "--fps",
-    "2",
-    "--physics-steps-per-frame",
-    "60",
-];
+/// The settings every run in this file shares: tiny frames, few of them (with
+/// `REAL_TIME_FEW_FRAMES`), but the actions' real three seconds of 120 Hz physics.
+const SMALL: [&str; 6] = ["--seed", "21", "--width", "48", "--height", "48"];
 
 fn generate(out: &Path, extra: &[&str], env: &[(&str, &str)]) {
     let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
         .args(["generate", "--quiet", "--out", out.to_str().unwrap()])
         .args(SMALL)
+        .args(REAL_TIME_FEW_FRAMES)
         .args(extra)
         .envs(env.iter().copied())
         .output()
@@ -184,6 +171,7 @@ fn shards_merged_and_killed_runs_equal_one_run() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_synthact"))
         .args(["generate", "--quiet", "--out", resumed.to_str().unwrap(), "--clips", "8"])
         .args(SMALL)
+        .args(REAL_TIME_FEW_FRAMES)
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -212,6 +200,7 @@ fn json_lines_mode_reports_every_clip_then_a_summary() {
     let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
         .args(["generate", "--json", "--out", dir.path().to_str().unwrap(), "--clips", "4"])
         .args(SMALL)
+        .args(REAL_TIME_FEW_FRAMES)
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{clip_dirs, files_under, shows_a_scene, stderr, stdout, synthact};
+use common::{REAL_TIME_FEW_FRAMES, clip_dirs, files_under, shows_a_scene, stderr, stdout, synthact};
 use synthact::content::default_scenes_dir;
 use synthact::output::ClipLabel;
 
@@ -202,13 +202,7 @@ fn a_scene_file_dropped_into_a_directory_is_listed_validated_and_rendered() {
     assert!(validated.status.success(), "{}", stderr(&validated));
     let out = dir.path().join("out");
     let args = ["generate", "--scenes-dir", scenes, "--out", out.to_str().unwrap(), "--clips", "3", "--quiet"];
-    let output = synthact(
-        &[
-            &args[..],
-            &["--width", "64", "--height", "64", "--frames", "6", "--fps", "2", "--physics-steps-per-frame", "60"],
-        ]
-        .concat(),
-    );
+    let output = synthact(&[&args[..], &["--width", "64", "--height", "64"], &REAL_TIME_FEW_FRAMES].concat());
     assert!(output.status.success(), "{}", stderr(&output));
     for id in ["000000", "000001", "000002"] {
         let label = read_label(&out.join(id));
@@ -266,26 +260,25 @@ fn a_scene_brings_its_own_image_file_and_it_is_rendered() {
     tile.save(dir.path().join("tiles.png")).unwrap();
     let scenes = dir.path().to_str().unwrap();
     let out = dir.path().join("out");
-    let output = synthact(&[
-        "generate",
-        "--scenes-dir",
-        scenes,
-        "--out",
-        out.to_str().unwrap(),
-        "--clips",
-        "1",
-        "--quiet",
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--frames",
-        "6",
-        "--fps",
-        "2",
-        "--physics-steps-per-frame",
-        "60",
-    ]);
+    let output = synthact(
+        &[
+            "generate",
+            "--scenes-dir",
+            scenes,
+            "--out",
+            out.to_str().unwrap(),
+            "--clips",
+            "1",
+            "--quiet",
+            "--width",
+            "64",
+            "--height",
+            "64",
+        ]
+        .into_iter()
+        .chain(REAL_TIME_FEW_FRAMES)
+        .collect::<Vec<_>>(),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let label = read_label(&out.join("000000"));
     let image = label.spec.surfaces.iter().find_map(|s| s.image.as_ref()).expect("the table's image is recorded");

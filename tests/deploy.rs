@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{clip_dirs, stderr};
+use common::{REAL_TIME_FEW_FRAMES, clip_dirs, stderr};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn repository() -> std::path::PathBuf {
@@ -61,7 +61,8 @@ fn a_pod_environment_selects_the_shard() {
         .env_remove("SLURM_ARRAY_TASK_ID")
         .env_remove("SLURM_ARRAY_TASK_COUNT")
         .args(["generate", "--out", out.to_str().unwrap(), "--clips", "4", "--quiet"])
-        .args(["--width", "32", "--height", "32", "--frames", "6", "--fps", "2", "--physics-steps-per-frame", "60"])
+        .args(["--width", "32", "--height", "32"])
+        .args(REAL_TIME_FEW_FRAMES)
         .output()
         .expect("the synthact binary runs");
     assert!(output.status.success(), "{}", stderr(&output));

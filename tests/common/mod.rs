@@ -6,6 +6,10 @@ use std::process::{Command, Output};
 
 use image::RgbImage;
 
+/// Few frames spread over the actions' real three seconds, with their usual 120 Hz physics:
+/// 6 frames at 2 fps, 60 physics steps each. Tests add their own size.
+pub const REAL_TIME_FEW_FRAMES: [&str; 6] = ["--frames", "6", "--fps", "2", "--physics-steps-per-frame", "60"];
+
 /// Runs the `synthact` binary with `args`.
 pub fn synthact(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_synthact")).args(args).output().expect("the synthact binary runs")
