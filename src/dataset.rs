@@ -21,7 +21,7 @@ use crate::output::{
     collect_labels, publish, write_atomically, write_manifests, write_webdataset,
 };
 use crate::simulation::{Trajectory, simulate};
-use crate::spec::{ClipSpec, SampleError, VideoSpec, choose_action, sample_clip};
+use crate::spec::{ClipSpec, SPEC_VERSION, SampleError, VideoSpec, choose_action, sample_clip};
 use crate::verify::{Verification, verify};
 
 /// Default bound on sampling attempts per clip.
@@ -376,6 +376,14 @@ pub fn rerender(labels: &[ClipLabel], out: &Path) -> Result<(), GenerateError> {
     for label in labels {
         // A label is user input here: check it before its numbers reach the renderer.
         label.spec.video.check().map_err(|message| GenerateError::BadLabel(label.id.clone(), message))?;
+        // Another spec version simulates or draws differently: it would not reproduce the clip.
+        if label.spec.spec_version != SPEC_VERSION {
+            let message = format!(
+                "its spec has version {}, this synthact writes and re-renders version {SPEC_VERSION}",
+                label.spec.spec_version
+            );
+            return Err(GenerateError::BadLabel(label.id.clone(), message));
+        }
         let video_output = label.video_output();
         check_encoders(&video_output.formats)?;
         let writer = ClipWriter::new(out, video_output)?;

@@ -157,6 +157,29 @@ fn check(
             let turned: f32 = rotations.windows(2).map(|pair| pair[0].angle_between(pair[1]).to_degrees()).sum();
             (turned >= *min_deg, format!("turned {turned:.0} degrees in all"))
         }
+        Postcondition::Spins { min_deg, .. } => {
+            // Net turn about the vertical, unwrapped frame to frame so several turns add up.
+            let yaw = |rotation: &Quat| {
+                let forward = *rotation * Vec3::X;
+                forward.z.atan2(forward.x)
+            };
+            let mut net = 0.0f32;
+            for pair in rotations.windows(2) {
+                let mut step = yaw(&pair[1]) - yaw(&pair[0]);
+                if step > std::f32::consts::PI {
+                    step -= std::f32::consts::TAU;
+                } else if step < -std::f32::consts::PI {
+                    step += std::f32::consts::TAU;
+                }
+                net += step;
+            }
+            let net = net.abs().to_degrees();
+            let tilt = rotations.iter().map(|r| (*r * Vec3::Y).angle_between(Vec3::Y).to_degrees()).fold(0.0, f32::max);
+            (
+                net >= *min_deg && tilt <= 20.0,
+                format!("turned {net:.0} degrees about the vertical, tilted at most {tilt:.0}"),
+            )
+        }
         Postcondition::Tilts { min_deg, .. } => {
             let up = rotations.last().copied().unwrap_or_default() * Vec3::Y;
             let tilt = up.angle_between(Vec3::Y).to_degrees();

@@ -155,6 +155,18 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
             == std::fs::read(rerendered.join("000005").join(file)).unwrap();
         assert!(same, "{} differs when re-rendered from its label", file.display());
     }
+    // A label from another spec version would not reproduce its clip: refused, nothing written.
+    let old = dir.path().join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    let label = std::fs::read_to_string(reference.join("label.json")).unwrap();
+    let version = format!("\"spec_version\": {}", synthact::spec::SPEC_VERSION);
+    assert!(label.contains(&version), "the label records its spec version");
+    std::fs::write(old.join("label.json"), label.replace(&version, "\"spec_version\": 1")).unwrap();
+    let refused = dir.path().join("refused");
+    let output = synthact(&["rerender", old.to_str().unwrap(), "--out", refused.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("spec has version 1"), "{}", stderr(&output));
+    assert!(!refused.join("000005").exists());
 
     // Two workers (each rasterizing on one thread) write the same bytes as one.
     assert_eq!(files_under(&parallel), files_under(&batch));

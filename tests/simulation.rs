@@ -18,6 +18,9 @@ const SEED: u64 = 5;
 
 /// Set A of the catalogue: the reference pipeline's kind of classes, by SSv2 index.
 const SET_A: [u32; 14] = [93, 94, 86, 87, 37, 36, 38, 99, 98, 135, 12, 122, 23, 158];
+/// Set B: fourteen other classes, disjoint from set A, for pre-training on one and fine-tuning on the
+/// other.
+const SET_B: [u32; 14] = [100, 57, 53, 39, 42, 40, 28, 44, 41, 97, 112, 132, 0, 166];
 
 fn only(action: &str) -> Content {
     let mut content = Content::load_builtin().unwrap();
@@ -187,6 +190,22 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                     assert!(end.distance(start) < 0.005, "{at}: the target moved");
                     assert!(spec.actors.is_empty(), "{at}: the camera works alone");
                 }
+                "push_so_it_spins" => {
+                    // Heading of the object's long axis, seen from above, unwrapped frame to frame.
+                    let heading = |frame: usize| {
+                        let long_axis = Quat::from_array(frames[frame].objects[main].rotation) * Vec3::X;
+                        long_axis.z.atan2(long_axis.x)
+                    };
+                    let turned: f32 = (1..=last)
+                        .map(|f| {
+                            let step = heading(f) - heading(f - 1);
+                            (step + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI
+                        })
+                        .sum();
+                    assert!(turned.abs().to_degrees() > 80.0, "{at}: turned {:.0} degrees", turned.to_degrees());
+                    let up = Quat::from_array(frames[last].objects[main].rotation) * Vec3::Y;
+                    assert!(up.angle_between(Vec3::Y).to_degrees() < 10.0, "{at}: it spun lying as it lay");
+                }
                 "tip_over" | "poke_over" => {
                     let up = Quat::from_array(frames[last].objects[main].rotation) * Vec3::Y;
                     assert!(up.angle_between(Vec3::Y).to_degrees() > 60.0, "{at}: still standing");
@@ -286,12 +305,16 @@ fn generate_writes_nothing_for_a_script_that_contradicts_its_label() {
 }
 
 #[test]
-fn set_a_is_complete_and_every_action_passes_its_checks_in_every_scene_that_stages_it() {
+fn both_sets_are_complete_and_every_action_passes_its_checks_in_every_scene_that_stages_it() {
     let content = Content::load_builtin().unwrap();
     let classes: Vec<u32> = content.actions.iter().map(|a| a.def.class_index).collect();
-    for class in SET_A {
-        assert!(classes.contains(&class), "class {class} of set A has no action file");
+    for (set, classes_of_set) in [("A", SET_A), ("B", SET_B)] {
+        for class in classes_of_set {
+            assert!(classes.contains(&class), "class {class} of set {set} has no action file");
+        }
     }
+    assert!(SET_A.iter().all(|class| !SET_B.contains(class)), "the sets are disjoint");
+    assert_eq!(classes.len(), 28, "one action file per class");
     let report = trial(&content, SEED, 15, VideoSpec::default()).unwrap();
     for (action, loaded) in report.iter().zip(&content.actions) {
         assert!(

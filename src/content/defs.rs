@@ -299,6 +299,8 @@ impl ShapeDef {
             (ShapeDef::Box { x, y, z }, ObjectTrait::Chunky) => y.0 >= 0.5 * x.1.max(z.1),
             // Rapier's cylinders stacked on each other creep instead of resting still.
             (ShapeDef::Cylinder { .. }, ObjectTrait::Chunky) => false,
+            (ShapeDef::Box { x, y, z }, ObjectTrait::Long) => x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0,
+            (ShapeDef::Cylinder { .. }, ObjectTrait::Long) => false,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
         }
     }
@@ -325,6 +327,9 @@ pub enum ObjectTrait {
     /// still and topples when poked, rather than sliding apart like a stack of books. (Not
     /// cylinders: stacked in Rapier they creep before anything touches them.)
     Chunky,
+    /// A lying box at least 1.8 times as long (along the image's right, as role objects face the
+    /// camera) as it is deep, for every size: a turn of it shows plainly.
+    Long,
 }
 
 /// The visible actor that conducts an action.
@@ -534,6 +539,26 @@ pub enum ScriptStep {
         gap: Range,
         #[serde(default)]
         height: Option<Range>,
+        /// Shift along the object's face, as a fraction of its half-width there: along the image's
+        /// right for a toward/away side, away from the camera for a left/right side. Off centre,
+        /// a push turns the object.
+        #[serde(default)]
+        across: Option<Range>,
+    },
+    /// Carry the contact point `degrees` round a vertical axis near the role's object's centre,
+    /// in the sense that drives it into the face the actor started beside: started off centre
+    /// (`Start`'s `across`), it pushes the object round so it spins. The axis lies `pivot` (a
+    /// fraction of the half-width along that face, default 0.4) beyond the centre, away from the
+    /// actor, where an object pushed near one end turns about.
+    Sweep {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        degrees: Range,
+        #[serde(default)]
+        pivot: Option<Range>,
+        start: FrameRange,
+        duration: FrameRange,
     },
     /// Move the contact point `toward` a direction, through the role's object: it closes the gap,
     /// then carries on `distance` metres. Begins at frame `start`, lasts `duration` frames.
@@ -614,7 +639,8 @@ impl ScriptStep {
             | ScriptStep::Pull { actor, .. }
             | ScriptStep::Carry { actor, .. }
             | ScriptStep::Release { actor, .. }
-            | ScriptStep::Retreat { actor, .. } => Some(*actor),
+            | ScriptStep::Retreat { actor, .. }
+            | ScriptStep::Sweep { actor, .. } => Some(*actor),
             ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => None,
         }
     }
@@ -653,6 +679,9 @@ pub enum Postcondition {
     /// The role turns through at least `min_deg` degrees in total (summed frame to frame, so
     /// rolling counts every turn).
     Rotates { role: String, min_deg: f32 },
+    /// The role turns at least `min_deg` degrees about the vertical (net, frame to frame) and
+    /// stays upright (within 20 degrees) throughout: it spun on the surface.
+    Spins { role: String, min_deg: f32 },
     /// The role's up axis ends at least `min_deg` degrees from vertical: it was tipped over.
     Tilts { role: String, min_deg: f32 },
     /// The distance between the two roles' centres ends at most `max_ratio` times what it was.
@@ -704,6 +733,7 @@ impl Postcondition {
             | Postcondition::EndsBelowWorkSurface { role, .. }
             | Postcondition::EndsNearEdge { role, .. }
             | Postcondition::Rotates { role, .. }
+            | Postcondition::Spins { role, .. }
             | Postcondition::Tilts { role, .. }
             | Postcondition::GetsCloser { role, .. }
             | Postcondition::MovesApart { role, .. }
@@ -778,14 +808,20 @@ impl ActionDef {
         }
         for step in &mut def.script {
             match step {
-                ScriptStep::Start { side, .. } => *side = side.mirrored(),
+                ScriptStep::Start { side, across, .. } => {
+                    if let (Some(across), Side::Toward | Side::Away) = (across.as_mut(), *side) {
+                        *across = across.negated();
+                    }
+                    *side = side.mirrored();
+                }
                 ScriptStep::Push { toward, .. }
                 | ScriptStep::PushToEdge { toward, .. }
                 | ScriptStep::Pull { toward, .. }
                 | ScriptStep::Retreat { toward, .. }
                 | ScriptStep::CameraDolly { toward, .. }
                 | ScriptStep::CameraTurn { toward, .. } => *toward = toward.mirrored(),
-                ScriptStep::Release { .. } | ScriptStep::Carry { .. } => {}
+                // A sweep's sense follows from where its `Start` put the actor.
+                ScriptStep::Release { .. } | ScriptStep::Carry { .. } | ScriptStep::Sweep { .. } => {}
             }
         }
         for condition in &mut def.postconditions {

@@ -394,12 +394,23 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
         }
         started[actor as usize] = true;
         match step {
-            ScriptStep::Start { beside, gap, height, .. } => {
+            ScriptStep::Start { beside, gap, height, across, .. } => {
                 require_role(&mut check, format!("{at}.beside"), beside);
                 check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
                 if let Some(height) = height {
                     check.range(format!("{at}.height"), *height, 0.0, 1.5);
                 }
+                if let Some(across) = across {
+                    check.range(format!("{at}.across"), *across, -1.5, 1.5);
+                }
+            }
+            ScriptStep::Sweep { role, degrees, pivot, start, duration, .. } => {
+                require_role(&mut check, format!("{at}.role"), role);
+                check.range(format!("{at}.degrees"), *degrees, 0.0, 720.0);
+                if let Some(pivot) = pivot {
+                    check.range(format!("{at}.pivot"), *pivot, -1.0, 1.0);
+                }
+                check.motion(&at, "start", *start, *duration);
             }
             ScriptStep::Push { role, distance, start, duration, .. }
             | ScriptStep::Pull { role, distance, start, duration, .. } => {

@@ -10,6 +10,7 @@
 use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
+use bevy_rapier3d::rapier::dynamics::{FrictionModel, IntegrationParameters};
 use serde::{Deserialize, Serialize};
 
 use crate::spec::{ClipSpec, Grip};
@@ -92,7 +93,17 @@ fn log_contacts(
 /// A physics-only app: no renderer, no window, Rapier stepping `dt` per update.
 fn physics_app(dt: f32) -> App {
     let mut app = App::new();
-    app.add_plugins((MinimalPlugins, TransformPlugin, RapierPhysicsPlugin::<NoUserData>::default()));
+    // Coulomb friction, one cone per contact point. Rapier's default simplified model resists
+    // sliding and turning separately, each at full strength: an object pushed at one end slid
+    // away without turning, so nothing could be pushed into a spin.
+    let integration_parameters = IntegrationParameters { friction_model: FrictionModel::Coulomb, ..default() };
+    let physics = RapierPhysicsPlugin::<NoUserData>::default().with_custom_initialization(
+        RapierContextInitialization::InitializeDefaultRapierContext {
+            integration_parameters,
+            rapier_configuration: RapierConfiguration::new(1.0),
+        },
+    );
+    app.add_plugins((MinimalPlugins, TransformPlugin, physics));
     app.insert_resource(TimestepMode::Fixed { dt, substeps: 1 });
     app.init_resource::<ContactLog>();
     app.add_systems(Last, log_contacts);

@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::{ActorKind, LampKind, Pattern, Side};
 
-/// Version of the [`ClipSpec`] layout; bump it when a field changes meaning.
-pub const SPEC_VERSION: u32 = 4;
+/// Version of the [`ClipSpec`] layout and of how it is simulated and drawn; bump it when a field
+/// changes meaning or the same spec would give other frames (5: Coulomb friction in Rapier).
+pub const SPEC_VERSION: u32 = 5;
 
 /// Video settings shared by every clip of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -632,12 +632,19 @@ fn sample_actor(
     let mut grips = Vec::new();
     for step in action.script.iter().filter(|step| step.actor() == Some(actor)) {
         match step {
-            ScriptStep::Start { beside, side, gap, height, .. } => {
+            ScriptStep::Start { beside, side, gap, height, across, .. } => {
                 let object = &objects[role_index(beside, objects)];
                 let centre = Vec3::from(object.position);
                 let out = axes.direction(*side);
                 let gap = uniform(rng, *gap);
                 position = centre + out * (reach(object, out) + gap);
+                if let Some(across) = across {
+                    let along = match side {
+                        Side::Toward | Side::Away => axes.right,
+                        _ => axes.away,
+                    };
+                    position += along * uniform(rng, *across) * reach(object, along);
+                }
                 if !matches!(side, Side::Up | Side::Down) {
                     // A stacked role is touched relative to the whole stack.
                     let pieces = objects.iter().filter(|o| o.role.as_deref() == Some(beside.as_str()));
@@ -721,6 +728,33 @@ fn sample_actor(
                 last_end = last_end.max(release);
             }
             ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => unreachable!("not an actor's step"),
+            ScriptStep::Sweep { role, degrees, pivot, start, duration, .. } => {
+                let object = &objects[role_index(role, objects)];
+                let centre = Vec3::new(object.position[0], position.y, object.position[2]);
+                // Along the face the actor is beside, towards the actor's side of the centre.
+                let face = axes.direction(facing);
+                let along = Vec3::Y.cross(face).normalize();
+                let along = if along.dot(position - centre) >= 0.0 { along } else { -along };
+                let pivot = pivot.map_or(0.4, |range| uniform(rng, range));
+                let centre = centre - along * pivot * reach(object, along);
+                let offset = position - centre;
+                // Of the two senses, the one whose first motion heads into the face the actor
+                // started beside (it faces that face).
+                let tangent = Vec3::Y.cross(offset);
+                let sense = if tangent.dot(axes.direction(facing)) >= 0.0 { 1.0 } else { -1.0 };
+                let angle = sense * uniform(rng, *degrees).to_radians();
+                let begin = frames(rng, *start).max(last_end);
+                let end = begin + frames(rng, *duration).max(1.0);
+                // A keyframe per 5 degrees keeps the straight segments close to the arc.
+                let pieces = ((angle.abs().to_degrees() / 5.0).ceil() as usize).max(1);
+                for piece in 0..=pieces {
+                    let t = piece as f32 / pieces as f32;
+                    let point = centre + Quat::from_rotation_y(angle * t) * offset;
+                    path.push(ActorKeyframe { frame: begin + (end - begin) * t, position: point.to_array() });
+                }
+                position = centre + Quat::from_rotation_y(angle) * offset;
+                last_end = end;
+            }
             ScriptStep::Retreat { toward, distance, delay, duration, .. } => {
                 let begin = last_end + frames(rng, *delay);
                 let end = begin + frames(rng, *duration).max(1.0);
