@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
-    ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, check_encoders,
-    collect_labels, publish, write_atomically, write_manifests, write_webdataset,
+    ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, annotate,
+    check_encoders, collect_labels, publish, write_atomically, write_manifests, write_webdataset,
 };
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipSpec, SPEC_VERSION, SampleError, VideoSpec, choose_action, sample_clip};
@@ -364,7 +364,7 @@ fn render_and_write(
     if let Some(error) = write_error {
         return Err(error.into());
     }
-    writer.finish_clip(&temp, &spec.id, label)?;
+    writer.finish_clip(&temp, &spec.id, label, &annotate(spec, trajectory))?;
     Ok(timing)
 }
 

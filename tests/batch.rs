@@ -386,10 +386,12 @@ fn webdataset_shards_group_each_clip_under_its_key() {
                 let label: serde_json::Value = serde_json::from_slice(&members["json"]).unwrap();
                 assert_eq!(label["id"], key.as_str());
                 assert_eq!(String::from_utf8(members["cls"].clone()).unwrap(), label["class_index"].to_string());
+                let annotations = std::fs::read(root.join(&key).join("annotations.json")).unwrap();
+                assert_eq!(members["annotations.json"], annotations, "{key}'s annotations");
                 if with_video {
                     assert_eq!(members["mp4"], std::fs::read(root.join(&key).join("clip.mp4")).unwrap());
                 } else {
-                    assert_eq!(members.len(), 2 + 6, "json, cls and 6 frames");
+                    assert_eq!(members.len(), 3 + 6, "json, cls, annotations and 6 frames");
                     assert_eq!(members["img_00006.jpg"], std::fs::read(root.join(&key).join("img_00006.jpg")).unwrap());
                 }
                 assert!(keys.insert(key));

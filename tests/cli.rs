@@ -137,7 +137,7 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
     // Clip 5 alone equals clip 5 in the batch, and rendering it twice gives the same bytes.
     let reference = batch.join("000005");
     let files = files_under(&reference);
-    assert_eq!(files.len(), 9, "8 frames and a label: {files:?}");
+    assert_eq!(files.len(), 10, "8 frames, a label and annotations: {files:?}");
     for other in [alone.join("000005"), again.join("000005")] {
         assert_eq!(files_under(&other), files);
         for file in &files {

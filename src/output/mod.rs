@@ -1,17 +1,20 @@
 //! Output: clip directories on disk, last stage of the flow (capture -> output).
 //!
-//! A clip is `DIR/<id>/img_00001.jpg ...` (MMAction2's raw-frame naming) plus `label.json`, and
+//! A clip is `DIR/<id>/img_00001.jpg ...` (MMAction2's raw-frame naming) plus `label.json` and
+//! `annotations.json` (dense per-frame ground truth), and
 //! optionally `clip.mp4` / `clip.webm` (with or without the frames). Frames are encoded and
 //! written on a background thread while the next frames render. Manifests and WebDataset shards
 //! are built from the finished clips' labels. Everything goes
 //! to a hidden temporary directory first, which is renamed into place only once the label is
 //! written, so a reader (or a resumed run) never sees a half-written clip.
 
+mod annotations;
 mod label;
 mod manifests;
 mod video;
 mod webdataset;
 
+pub use annotations::{ANNOTATIONS_FILE, ANNOTATIONS_VERSION, Annotations, annotate};
 pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
 pub use manifests::{
     DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_atomically, write_manifests,
@@ -61,7 +64,7 @@ pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputErro
 
 enum Job {
     Frame { path: PathBuf, image: RgbImage },
-    Finish { temp: PathBuf, done: PathBuf, label: Vec<u8>, fps: u32, video: VideoOutput },
+    Finish { temp: PathBuf, done: PathBuf, label: Vec<u8>, annotations: Vec<u8>, fps: u32, video: VideoOutput },
 }
 
 /// Writes clip directories under one output directory, encoding on a background thread.
@@ -143,14 +146,24 @@ impl ClipWriter {
         self.send(Job::Frame { path: temp.join(frame_file_name(frame)), image })
     }
 
-    /// Queues the label and the rename that publishes the clip.
-    pub fn finish_clip(&self, temp: &Path, id: &str, label: &ClipLabel) -> Result<(), OutputError> {
+    /// Queues the label, the annotations and the rename that publishes the clip.
+    pub fn finish_clip(
+        &self,
+        temp: &Path,
+        id: &str,
+        label: &ClipLabel,
+        annotations: &Annotations,
+    ) -> Result<(), OutputError> {
         let mut bytes = serde_json::to_vec_pretty(label).expect("labels serialize");
         bytes.push(b'\n');
+        // Compact: a few hundred numbers per object and frame.
+        let mut annotation_bytes = serde_json::to_vec(annotations).expect("annotations serialize");
+        annotation_bytes.push(b'\n');
         self.send(Job::Finish {
             temp: temp.to_path_buf(),
             done: self.clip_dir(id),
             label: bytes,
+            annotations: annotation_bytes,
             fps: label.fps,
             video: self.video.clone(),
         })
@@ -202,7 +215,7 @@ fn run_job(job: Job) -> Result<(), OutputError> {
                 .map_err(|source| OutputError::Encode { path: path.clone(), source })?;
             writer.flush().map_err(io_error(&path))
         }
-        Job::Finish { temp, done, label, fps, video } => {
+        Job::Finish { temp, done, label, annotations, fps, video } => {
             for format in &video.formats {
                 video::encode(&temp, fps, *format)?;
             }
@@ -214,6 +227,9 @@ fn run_job(job: Job) -> Result<(), OutputError> {
                     }
                 }
             }
+            let annotations_path = temp.join(ANNOTATIONS_FILE);
+            std::fs::write(&annotations_path, annotations).map_err(io_error(&annotations_path))?;
+            // The label last: a clip directory with a label is complete.
             let label_path = temp.join("label.json");
             std::fs::write(&label_path, label).map_err(io_error(&label_path))?;
             publish(&temp, &done)

@@ -44,6 +44,10 @@ fn append_clip<W: Write>(tar: &mut tar::Builder<W>, clip_dir: &Path, clip: &Clip
     let id = &clip.id;
     append(tar, &format!("{id}.json"), &std::fs::read(clip_dir.join("label.json"))?)?;
     append(tar, &format!("{id}.cls"), clip.class_index.to_string().as_bytes())?;
+    // Clips written before annotations existed have none.
+    if let Ok(annotations) = std::fs::read(clip_dir.join(super::ANNOTATIONS_FILE)) {
+        append(tar, &format!("{id}.annotations.json"), &annotations)?;
+    }
     if let Some(video) = clip.videos.first() {
         let extension = video.rsplit('.').next().unwrap_or("mp4");
         append(tar, &format!("{id}.{extension}"), &std::fs::read(clip_dir.join(video))?)?;

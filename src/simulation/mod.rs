@@ -40,6 +40,37 @@ pub struct FrameState {
     pub objects: Vec<Pose>,
     /// Indexed like `ClipSpec::actors`.
     pub actors: Vec<Pose>,
+    /// The objects' velocities, indexed like `objects`.
+    pub velocities: Vec<Motion>,
+}
+
+/// A body's velocity in world space.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Motion {
+    /// Metres per second.
+    pub linear: [f32; 3],
+    /// Radians per second, about the axis it points along.
+    pub angular: [f32; 3],
+}
+
+/// One of the clip's moving bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// An actor, by its index in `ClipSpec::actors`.
+    Actor(usize),
+    /// An object, by its index in `ClipSpec::objects`.
+    Object(usize),
+}
+
+/// Two bodies starting or ceasing to touch, at the end of video frame `frame`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ContactEvent {
+    pub frame: u32,
+    /// True when they start touching, false when they part.
+    pub started: bool,
+    pub a: Body,
+    pub b: Body,
 }
 
 /// The simulated clip: one [`FrameState`] per video frame, and when things first touched.
@@ -51,6 +82,9 @@ pub struct Trajectory {
     /// Pairs of objects that touched, `(a, b, frame)` with `a < b` (indices into the spec's
     /// objects), each with the first video frame at whose end they were in contact.
     pub object_contacts: Vec<(usize, usize, u32)>,
+    /// Every start and end of a contact between an actor and an object or between two objects,
+    /// in order (the table, walls and props are left out).
+    pub contacts: Vec<ContactEvent>,
 }
 
 impl Trajectory {
@@ -69,6 +103,8 @@ struct ContactLog {
     actor_contacts: Vec<(u32, usize)>,
     /// `(step, object index, object index)` for two objects touching.
     object_contacts: Vec<(u32, usize, usize)>,
+    /// Every contact start and end between two bodies: `(step, started, entity, entity)`.
+    changes: Vec<(u32, bool, Entity, Entity)>,
 }
 
 fn log_contacts(
@@ -78,6 +114,11 @@ fn log_contacts(
     mut log: ResMut<ContactLog>,
 ) {
     for event in events.read() {
+        let step = log.step;
+        match *event {
+            CollisionEvent::Started(a, b, _) => log.changes.push((step, true, a, b)),
+            CollisionEvent::Stopped(a, b, _) => log.changes.push((step, false, a, b)),
+        }
         if let CollisionEvent::Started(a, b, _) = *event {
             let step = log.step;
             match (objects.get(a).ok(), objects.get(b).ok()) {
@@ -187,13 +228,33 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
         }
     }
     object_contacts.sort();
-    Trajectory { frames, first_actor_contact, object_contacts }
+    let body = |entity: Entity| {
+        let actor = entities.actors.iter().position(|e| *e == entity).map(Body::Actor);
+        actor.or_else(|| entities.objects.iter().position(|e| *e == entity).map(Body::Object))
+    };
+    let contacts = log
+        .changes
+        .iter()
+        .filter_map(|&(step, started, a, b)| {
+            let (a, b) = (body(a)?, body(b)?);
+            // Actors first, then objects, each by index.
+            let (a, b) = if a <= b { (a, b) } else { (b, a) };
+            Some(ContactEvent { frame: frame_of(step), started, a, b })
+        })
+        .filter(|event| matches!(event.b, Body::Object(_)))
+        .collect();
+    Trajectory { frames, first_actor_contact, object_contacts, contacts }
 }
 
 fn record(world: &mut World, entities: &PhysicsEntities) -> FrameState {
     let pose = |entity: Entity| Pose::of(world.get::<Transform>(entity).expect("spawned with a transform"));
+    let motion = |entity: Entity| {
+        let velocity = world.get::<Velocity>(entity).copied().unwrap_or_default();
+        Motion { linear: velocity.linear.to_array(), angular: velocity.angular.to_array() }
+    };
     FrameState {
         objects: entities.objects.iter().map(|e| pose(*e)).collect(),
         actors: entities.actors.iter().map(|e| pose(*e)).collect(),
+        velocities: entities.objects.iter().map(|e| motion(*e)).collect(),
     }
 }

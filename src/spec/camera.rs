@@ -41,7 +41,7 @@ impl CameraAxes {
 impl CameraSpec {
     /// Where the camera is and where it looks at a (fractional) video frame of a clip at `fps`,
     /// before shake: the scripted motion eased between keyframes, held after the last.
-    fn scripted_at(&self, frame: f32) -> (Vec3, Vec3) {
+    pub fn scripted_at(&self, frame: f32) -> (Vec3, Vec3) {
         let start = CameraKeyframe { frame: 0.0, position: self.position, look_at: self.look_at };
         let mut previous = start;
         for key in &self.motion {

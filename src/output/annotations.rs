@@ -1,0 +1,285 @@
+//! Dense per-frame ground truth for a clip (`annotations.json`), written beside `label.json` at
+//! the output stage. Everything here comes from the clip's spec and its simulated trajectory,
+//! the same ones the renderer draws, so it matches the frames by construction: the camera's
+//! intrinsics and per-frame pose, each object's pose, velocity, 3D box and projected 2D box, the
+//! actors' contact points, contact events, and the frames in which the action happens. The
+//! schema is documented in `docs/labels.md`.
+
+use bevy::math::{Mat3, Quat, Vec3};
+use serde::{Deserialize, Serialize};
+
+use crate::simulation::{Body, Trajectory};
+use crate::spec::{CameraModel, ClipSpec};
+
+/// Version of the `annotations.json` schema; bump it when a field changes meaning.
+pub const ANNOTATIONS_VERSION: u32 = 1;
+
+/// The name of the annotations file in a clip directory.
+pub const ANNOTATIONS_FILE: &str = "annotations.json";
+
+/// A body moving less than this between two frames (metres) counts as still.
+const STILL: f32 = 0.001;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotations {
+    pub version: u32,
+    pub camera: CameraAnnotations,
+    /// Indexed like the spec's objects; `id` is the index plus one (0 is the background).
+    pub objects: Vec<ObjectAnnotations>,
+    pub actors: Vec<ActorAnnotations>,
+    pub contacts: Vec<ContactAnnotation>,
+    pub phases: Phases,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CameraAnnotations {
+    pub intrinsics: Intrinsics,
+    /// One per video frame.
+    pub frames: Vec<CameraFrame>,
+}
+
+/// A pinhole camera in pixels: x right, y down, origin at the image's top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Intrinsics {
+    pub width: u32,
+    pub height: u32,
+    pub fx: f32,
+    pub fy: f32,
+    pub cx: f32,
+    pub cy: f32,
+    /// Vertical field of view.
+    pub fov_y_deg: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CameraFrame {
+    /// World position, metres.
+    pub position: [f32; 3],
+    /// World-from-camera rotation (x, y, z, w); the camera looks along its local -z, +y up.
+    pub rotation: [f32; 4],
+    /// OpenCV-style world-to-camera `[R | t]`, row-major 3x4 (camera x right, y down, z forward):
+    /// a world point `p` lands at pixel `K (R p + t)`.
+    pub world_to_camera: [[f32; 4]; 3],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectAnnotations {
+    /// Stable through the clip; 0 is reserved for the background.
+    pub id: u32,
+    pub kind: String,
+    /// As a person names it: "a red mug".
+    pub name: String,
+    /// The action role it plays, or `None` for a distractor or a prop.
+    pub role: Option<String>,
+    /// Full extents of its 3D box along its local axes, metres.
+    pub size: [f32; 3],
+    /// One per video frame.
+    pub frames: Vec<ObjectFrame>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectFrame {
+    /// Centre, world metres.
+    pub position: [f32; 3],
+    /// World rotation (x, y, z, w); the 3D box is `size` about `position` in this frame.
+    pub rotation: [f32; 4],
+    /// Metres per second.
+    pub linear_velocity: [f32; 3],
+    /// Radians per second about the axis it points along.
+    pub angular_velocity: [f32; 3],
+    /// The 3D box's eight corners projected and clipped to the image, `[x0, y0, x1, y1]` in
+    /// pixels (an amodal box: it includes occluded parts); `None` when none of it is in the image.
+    pub box_2d: Option<[f32; 4]>,
+    /// Whether its centre projects inside the image.
+    pub in_frame: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorAnnotations {
+    pub kind: String,
+    /// Its contact point (fingertip, stick tip, pusher face) per video frame, world metres.
+    pub contact_point: Vec<[f32; 3]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactAnnotation {
+    /// The video frame at whose end the contact started or ended.
+    pub frame: u32,
+    /// `start` or `end`.
+    pub event: String,
+    pub a: Body,
+    pub b: Body,
+}
+
+/// The frames in which something the label is about moves: an actor, a role's object or the
+/// camera. Trimming a clip to `[start, end]` keeps the whole action.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Phases {
+    pub action_start: u32,
+    pub action_end: u32,
+}
+
+/// The annotations of the clip `spec` simulated as `trajectory`.
+pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory) -> Annotations {
+    let video = spec.video;
+    let frames = trajectory.frames.len() as u32;
+    let fov_y = spec.camera.fov_deg.to_radians();
+    let fy = video.height as f32 / 2.0 / (fov_y / 2.0).tan();
+    let intrinsics = Intrinsics {
+        width: video.width,
+        height: video.height,
+        fx: fy,
+        fy,
+        cx: video.width as f32 / 2.0,
+        cy: video.height as f32 / 2.0,
+        fov_y_deg: spec.camera.fov_deg,
+    };
+    let cameras: Vec<CameraModel> =
+        (0..frames).map(|f| CameraModel::at_frame(&spec.camera, f, video.fps, video.width, video.height)).collect();
+    let camera_frames = (0..frames)
+        .map(|f| {
+            let (position, rotation) = spec.camera.pose_at(f as f32, video.fps);
+            CameraFrame {
+                position: position.to_array(),
+                rotation: rotation.to_array(),
+                world_to_camera: opencv_extrinsics(position, rotation),
+            }
+        })
+        .collect();
+
+    let objects = spec
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(index, object)| {
+            let half = Vec3::from(object.shape.half_extents());
+            let frames = trajectory
+                .frames
+                .iter()
+                .zip(&cameras)
+                .map(|(state, camera)| {
+                    let pose = &state.objects[index];
+                    let motion = state.velocities.get(index).copied().unwrap_or_default();
+                    let (centre, rotation) = (Vec3::from(pose.position), Quat::from_array(pose.rotation));
+                    ObjectFrame {
+                        position: pose.position,
+                        rotation: pose.rotation,
+                        linear_velocity: motion.linear,
+                        angular_velocity: motion.angular,
+                        box_2d: projected_box(camera, centre, rotation, half),
+                        in_frame: camera.project(centre).is_some_and(|pixel| camera.in_frame(pixel, 0.0)),
+                    }
+                })
+                .collect();
+            ObjectAnnotations {
+                id: index as u32 + 1,
+                kind: object.kind.clone(),
+                name: object.name.clone(),
+                role: object.role.clone(),
+                size: (half * 2.0).to_array(),
+                frames,
+            }
+        })
+        .collect();
+
+    let actors = spec
+        .actors
+        .iter()
+        .enumerate()
+        .map(|(index, actor)| ActorAnnotations {
+            kind: format!("{:?}", actor.kind).to_lowercase(),
+            contact_point: trajectory.frames.iter().map(|state| state.actors[index].position).collect(),
+        })
+        .collect();
+
+    let contacts = trajectory
+        .contacts
+        .iter()
+        .map(|event| ContactAnnotation {
+            frame: event.frame,
+            event: if event.started { "start" } else { "end" }.into(),
+            a: event.a,
+            b: event.b,
+        })
+        .collect();
+
+    Annotations {
+        version: ANNOTATIONS_VERSION,
+        camera: CameraAnnotations { intrinsics, frames: camera_frames },
+        objects,
+        actors,
+        contacts,
+        phases: phases(spec, trajectory),
+    }
+}
+
+/// `[R | t]` taking world points to OpenCV camera coordinates (x right, y down, z forward), from
+/// Bevy's world-from-camera pose (x right, y up, looking along -z).
+fn opencv_extrinsics(position: Vec3, rotation: Quat) -> [[f32; 4]; 3] {
+    let flip = Mat3::from_diagonal(Vec3::new(1.0, -1.0, -1.0));
+    let world_to_camera = flip * Mat3::from_quat(rotation.inverse());
+    let t = -(world_to_camera * position);
+    let row = |i: usize| {
+        let r = world_to_camera.row(i);
+        [r.x, r.y, r.z, t[i]]
+    };
+    [row(0), row(1), row(2)]
+}
+
+/// The pixel bounds of a box's projected corners, clipped to the image.
+fn projected_box(camera: &CameraModel, centre: Vec3, rotation: Quat, half: Vec3) -> Option<[f32; 4]> {
+    let mut bounds: Option<[f32; 4]> = None;
+    for corner in 0..8 {
+        let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
+        let local = Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z);
+        // A corner behind the camera makes the box's projection unbounded; leave such boxes out.
+        let pixel = camera.project(centre + rotation * local)?;
+        let b = bounds.get_or_insert([pixel.x, pixel.y, pixel.x, pixel.y]);
+        *b = [b[0].min(pixel.x), b[1].min(pixel.y), b[2].max(pixel.x), b[3].max(pixel.y)];
+    }
+    let [x0, y0, x1, y1] = bounds?;
+    let clipped = [x0.max(0.0), y0.max(0.0), x1.min(camera.width), y1.min(camera.height)];
+    (clipped[0] < clipped[2] && clipped[1] < clipped[3]).then_some(clipped)
+}
+
+/// The first and last frames in which an actor, a role's object or the camera moves.
+fn phases(spec: &ClipSpec, trajectory: &Trajectory) -> Phases {
+    let roles: Vec<usize> = (0..spec.objects.len()).filter(|&i| spec.objects[i].role.is_some()).collect();
+    let moving = |frame: usize| {
+        let (before, now) = (&trajectory.frames[frame - 1], &trajectory.frames[frame]);
+        let moved = |a: [f32; 3], b: [f32; 3]| Vec3::from(a).distance(Vec3::from(b)) > STILL;
+        // The scripted camera (a dolly or a turn), not its hand-held shake, which never stops.
+        let camera = |f: usize| spec.camera.scripted_at(f as f32);
+        let (camera_before, camera_now) = (camera(frame - 1), camera(frame));
+        before.actors.iter().zip(&now.actors).any(|(a, b)| moved(a.position, b.position))
+            || roles.iter().any(|&i| moved(before.objects[i].position, now.objects[i].position))
+            || moved(camera_before.0.to_array(), camera_now.0.to_array())
+            || moved(camera_before.1.to_array(), camera_now.1.to_array())
+    };
+    let moving_frames: Vec<usize> = (1..trajectory.frames.len()).filter(|&f| moving(f)).collect();
+    match (moving_frames.first(), moving_frames.last()) {
+        // Frame f moved since frame f - 1: the action starts at f - 1.
+        (Some(&first), Some(&last)) => Phases { action_start: first as u32 - 1, action_end: last as u32 },
+        _ => Phases { action_start: 0, action_end: trajectory.frames.len().saturating_sub(1) as u32 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opencv_extrinsics_put_what_the_camera_looks_at_in_front_of_it() {
+        // A camera at z = 2 looking down -z at the origin.
+        let rotation = Quat::IDENTITY;
+        let rt = opencv_extrinsics(Vec3::new(0.0, 0.0, 2.0), rotation);
+        let apply = |p: Vec3| {
+            let row = |r: [f32; 4]| r[0] * p.x + r[1] * p.y + r[2] * p.z + r[3];
+            Vec3::new(row(rt[0]), row(rt[1]), row(rt[2]))
+        };
+        assert!(apply(Vec3::ZERO).abs_diff_eq(Vec3::new(0.0, 0.0, 2.0), 1e-6));
+        // Up in the world is up in the image: negative y in OpenCV's camera frame.
+        assert!(apply(Vec3::Y).y < 0.0);
+        assert!(apply(Vec3::X).x > 0.0);
+    }
+}
