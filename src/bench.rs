@@ -44,6 +44,7 @@ pub fn run_benchmark(
     video: VideoSpec,
     seed: u64,
     workers: usize,
+    video_output: VideoOutput,
 ) -> Result<BenchReport, GenerateError> {
     let options = GenerateOptions {
         out: out.to_path_buf(),
@@ -55,7 +56,7 @@ pub fn run_benchmark(
         workers,
         shard: Shard::default(),
         split_rule: SplitRule::default(),
-        video_output: VideoOutput::frames_only(),
+        video_output,
         webdataset: false,
     };
     let summary = generate(content, &options, |_| {})?;

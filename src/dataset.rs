@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
-    ClipLabel, ClipWriter, GeneratorInfo, OutputError, RejectedAttempt, SplitRule, VideoOutput, annotate,
+    ClipLabel, ClipWriter, GeneratorInfo, MaskStats, OutputError, RejectedAttempt, SplitRule, VideoOutput, annotate,
     check_encoders, collect_labels, publish, write_atomically, write_manifests, write_webdataset,
 };
 use crate::simulation::{Trajectory, simulate};
@@ -354,9 +354,16 @@ fn render_and_write(
     let spec = &label.spec;
     let temp = writer.begin_clip(&spec.id)?;
     let mut write_error = None;
-    let timing = renderer.render_clip(spec, trajectory, |frame, image| {
+    let annotation_pass = label.video_output().annotation_pass();
+    let mut masks = Vec::new();
+    let timing = renderer.render_clip(spec, trajectory, annotation_pass, |frame, image, annotation| {
+        let mut written = writer.write_frame(&temp, frame, image);
+        if let Some(annotation) = annotation {
+            masks.push(MaskStats::of(&annotation.ids));
+            written = written.and_then(|()| writer.write_annotation_frame(&temp, frame, annotation));
+        }
         if write_error.is_none()
-            && let Err(error) = writer.write_frame(&temp, frame, image)
+            && let Err(error) = written
         {
             write_error = Some(error);
         }
@@ -364,7 +371,8 @@ fn render_and_write(
     if let Some(error) = write_error {
         return Err(error.into());
     }
-    writer.finish_clip(&temp, &spec.id, label, &annotate(spec, trajectory))?;
+    let masks = annotation_pass.then_some(masks.as_slice());
+    writer.finish_clip(&temp, &spec.id, label, &annotate(spec, trajectory, masks))?;
     Ok(timing)
 }
 

@@ -109,6 +109,9 @@ struct TrialArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also render and write masks and/or depth (comma-separated), to measure their cost.
+    #[arg(long, value_delimiter = ',')]
+    annotations: Vec<String>,
     #[command(flatten)]
     content: ContentArgs,
     #[command(flatten)]
@@ -225,6 +228,10 @@ struct GenerateArgs {
     /// With --video: delete the JPEG frames once the videos are written.
     #[arg(long)]
     no_frames: bool,
+    /// Dense annotations beyond the poses, boxes and events every clip gets: masks (instance
+    /// ids, masks/*.png) and/or depth (millimetres, depth/*.png), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    annotations: Vec<String>,
     /// Also pack the dataset into WebDataset tar shards (DIR/webdataset/{split}-NNNNNN.tar).
     #[arg(long)]
     webdataset: bool,
@@ -263,6 +270,9 @@ struct BenchArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also render and write masks and/or depth (comma-separated), to measure their cost.
+    #[arg(long, value_delimiter = ',')]
+    annotations: Vec<String>,
     #[command(flatten)]
     content: ContentArgs,
     #[command(flatten)]
@@ -344,7 +354,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 workers: resolve_workers(args.workers)?,
                 shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
                 split_rule,
-                video_output: video_output(&args.video_formats, &config.videos, args.no_frames, config.keep_frames)?,
+                video_output: video_output(
+                    &args.video_formats,
+                    &config.videos,
+                    args.no_frames,
+                    config.keep_frames,
+                    if args.annotations.is_empty() { &config.annotations } else { &args.annotations },
+                )?,
                 webdataset: args.webdataset || config.webdataset.unwrap_or(false),
             };
             let mode = if args.quiet {
@@ -449,7 +465,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             let workers = resolve_workers(args.workers)?;
-            let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed, workers)?;
+            let output = video_output(&[], &[], false, None, &args.annotations)?;
+            let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed, workers, output)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -592,6 +609,7 @@ fn video_output(
     configured: &[String],
     no_frames: bool,
     keep_frames: Option<bool>,
+    annotations: &[String],
 ) -> anyhow::Result<VideoOutput> {
     let names = if flag.is_empty() { configured } else { flag };
     let mut formats = names
@@ -604,7 +622,17 @@ fn video_output(
     if !keep_frames && formats.is_empty() {
         bail!("--no-frames needs --video: a clip must keep its frames or have a video");
     }
-    Ok(VideoOutput { formats, keep_frames })
+    let (mut masks, mut depth) = (false, false);
+    for name in annotations {
+        match name.as_str() {
+            "masks" => masks = true,
+            "depth" => depth = true,
+            // Poses, boxes and events are always written.
+            "boxes" | "poses" => {}
+            other => bail!("unknown annotation {other:?}; use masks, depth (boxes and poses are always written)"),
+        }
+    }
+    Ok(VideoOutput { formats, keep_frames, masks, depth })
 }
 
 /// The shard to render: `--shard I/N`, else the array index a cluster scheduler gives the task

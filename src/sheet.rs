@@ -77,7 +77,7 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
             if wanted {
                 let clip = plan_clip(content, options.seed, index, video, 20)?;
                 let mut frames = Vec::new();
-                renderer.render_clip(&clip.spec, &clip.trajectory, |_, image| frames.push(image))?;
+                renderer.render_clip(&clip.spec, &clip.trajectory, false, |_, image, _| frames.push(image))?;
                 let left = GAP + shown * (sample_width + GAP);
                 for (column, frame) in [0, frames.len() / 2, frames.len() - 1].into_iter().enumerate() {
                     image::imageops::replace(

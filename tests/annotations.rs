@@ -162,3 +162,160 @@ fn push_clips_carry_consistent_camera_boxes_velocities_contacts_and_phases() {
     }
     assert!(centroids_checked >= 1, "at least one clip is checked against its pixels");
 }
+
+#[test]
+fn masks_and_depth_are_drawn_by_the_same_renderer_and_agree_with_boxes_and_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, dense) = (dir.path().join("plain"), dir.path().join("dense"));
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "generate",
+            "--out",
+            out.to_str().unwrap(),
+            "--actions",
+            "push_left_to_right,tip_over,move_closer",
+            "--clips",
+            "3",
+            "--seed",
+            "4",
+            "--width",
+            "96",
+            "--height",
+            "96",
+            "--frames",
+            "12",
+            "--fps",
+            "4",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let output = synthact(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    run(&plain, &[]);
+    run(&dense, &["--annotations", "masks,depth"]);
+    let mut colors_checked = 0;
+    for id in clip_dirs(&dense) {
+        let clip = dense.join(&id);
+        let (label, annotations) = read_clip(&clip);
+        assert!(label.masks && label.depth);
+        let frames = label.frames as usize;
+        let spec = &label.spec;
+        let listed: Vec<u32> =
+            annotations.objects.iter().map(|o| o.id).chain(annotations.actors.iter().map(|a| a.id)).collect();
+        // label.json lists the same ids with the objects' names.
+        assert_eq!(label.instances.iter().map(|i| i.id).collect::<Vec<_>>(), listed);
+        for (instance, object) in label.instances.iter().zip(&annotations.objects) {
+            assert_eq!(instance.name, object.name);
+        }
+        for frame in 0..frames {
+            let name = format!("img_{:05}", frame + 1);
+            // The annotation pass leaves the RGB frames as they are without it.
+            let rgb_bytes = std::fs::read(clip.join(format!("{name}.jpg"))).unwrap();
+            assert!(rgb_bytes == std::fs::read(plain.join(&id).join(format!("{name}.jpg"))).unwrap(), "{id} {name}");
+            let rgb = image::load_from_memory(&rgb_bytes).unwrap().to_rgb8();
+            let mask = image::open(clip.join("masks").join(format!("{name}.png"))).unwrap();
+            let depth = image::open(clip.join("depth").join(format!("{name}.png"))).unwrap();
+            let (mask, depth) = (mask.as_luma8().expect("8-bit ids"), depth.as_luma16().expect("16-bit depth"));
+            assert_eq!(mask.dimensions(), (96, 96));
+            for pixel in mask.pixels() {
+                assert!(pixel[0] == 0 || listed.contains(&(pixel[0] as u32)), "{id} {name}: unlisted id {}", pixel[0]);
+            }
+            let rt = &annotations.camera.frames[frame].world_to_camera;
+            for (index, object) in annotations.objects.iter().enumerate() {
+                let state = &object.frames[frame];
+                let pixels: Vec<(u32, u32)> = mask
+                    .enumerate_pixels()
+                    .filter(|(_, _, p)| p[0] as u32 == object.id)
+                    .map(|(x, y, _)| (x, y))
+                    .collect();
+                assert_eq!(state.visible_pixels, Some(pixels.len() as u32), "{id} {name} object {index}");
+                let Some([x0, y0, x1, y1]) = state.visible_box_2d else {
+                    assert!(pixels.is_empty());
+                    continue;
+                };
+                // The visible box is tight around the mask's pixels.
+                let tight = |f: fn(&(u32, u32)) -> u32, min: bool| {
+                    let values = pixels.iter().map(f);
+                    (if min { values.min() } else { values.max().map(|v| v + 1) }).unwrap() as f32
+                };
+                assert_eq!(
+                    [x0, y0, x1, y1],
+                    [tight(|p| p.0, true), tight(|p| p.1, true), tight(|p| p.0, false), tight(|p| p.1, false)]
+                );
+                // Unoccluded boxes: the projected 3D box (amodal) matches the mask's box.
+                let whole = state.visible_fraction.unwrap_or(0.0) > 0.97;
+                if whole && matches!(spec.objects[index].shape, synthact::spec::ShapeSpec::Box { .. }) {
+                    let amodal = state.box_2d.unwrap();
+                    for (a, v) in amodal.iter().zip([x0, y0, x1, y1]) {
+                        assert!(
+                            (a - v).abs() <= 1.5,
+                            "{id} {name} object {index}: {amodal:?} vs {:?}",
+                            [x0, y0, x1, y1]
+                        );
+                    }
+                }
+                // Depth on the object's pixels lies within its 3D box's depth range.
+                let half = Vec3::from(object.size) / 2.0;
+                let (centre, rotation) = (Vec3::from(state.position), Quat::from_array(state.rotation));
+                let depths: Vec<f32> = (0..8)
+                    .map(|c| {
+                        let s = |bit: u32| if c & (1 << bit) == 0 { -1.0 } else { 1.0 };
+                        let p = centre + rotation * Vec3::new(s(0) * half.x, s(1) * half.y, s(2) * half.z);
+                        (rt[2][0] * p.x + rt[2][1] * p.y + rt[2][2] * p.z + rt[2][3]) * 1000.0
+                    })
+                    .collect();
+                let (near, far) = depths.iter().fold((f32::MAX, f32::MIN), |(n, f), d| (n.min(*d), f.max(*d)));
+                for &(x, y) in &pixels {
+                    let mm = depth.get_pixel(x, y)[0] as f32;
+                    assert!(
+                        mm >= near - 3.0 && mm <= far + 3.0,
+                        "{id} {name} object {index}: {mm} mm outside {near}..{far}"
+                    );
+                }
+                // The mask lies on the object in the RGB frame: mostly its color, for saturated
+                // colors.
+                let (hue, saturation, _) = hsv(spec.objects[index].color);
+                if saturation > 0.6 && pixels.len() >= 20 {
+                    let matching = pixels
+                        .iter()
+                        .filter(|(x, y)| {
+                            let p = rgb.get_pixel(*x, *y);
+                            let (h, s, _) = hsv([p[0] as f32 / 255.0, p[1] as f32 / 255.0, p[2] as f32 / 255.0]);
+                            s > 0.25 && hue_distance(h, hue) < 30.0
+                        })
+                        .count();
+                    assert!(
+                        matching * 2 > pixels.len(),
+                        "{id} {name} object {index}: {matching}/{} of its color",
+                        pixels.len()
+                    );
+                    colors_checked += 1;
+                }
+            }
+        }
+    }
+    assert!(colors_checked > 10, "masks were checked against the frames' colors ({colors_checked} times)");
+}
+
+#[test]
+fn an_unknown_annotation_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = synthact(&["generate", "--annotations", "masks,normals", "--out", out.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("unknown annotation \"normals\""), "{}", stderr(&output));
+    // In a configuration file: named with its file, line and field.
+    let config = dir.path().join("bad.ron");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/ssv2-synthetic-set-a.ron"),
+    )
+    .unwrap();
+    std::fs::write(&config, text.replace("annotations: [],", "annotations: [\"mask\"],")).unwrap();
+    let output = synthact(&["generate", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let line = text.lines().position(|l| l.contains("annotations: [],")).unwrap() + 1;
+    assert!(stderr(&output).contains(&format!("bad.ron:{line}:")), "{}", stderr(&output));
+    assert!(stderr(&output).contains("field `annotations[0]`: unknown annotation `mask`"), "{}", stderr(&output));
+    assert!(!out.exists(), "nothing written");
+}

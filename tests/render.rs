@@ -27,7 +27,7 @@ fn small_video(size: u32, frames: u32) -> VideoSpec {
 fn render(renderer: &mut Renderer, clip: &PlannedClip) -> Vec<RgbImage> {
     let mut frames = Vec::new();
     renderer
-        .render_clip(&clip.spec, &clip.trajectory, |index, image| {
+        .render_clip(&clip.spec, &clip.trajectory, false, |index, image, _| {
             assert_eq!(index as usize, frames.len(), "frames arrive in order");
             frames.push(image);
         })

@@ -412,3 +412,23 @@ fn the_actor_varies_per_clip_and_every_kind_does_the_job() {
     let (_, none) = accepted("turn_camera_left", 2);
     assert!(none.iter().all(|clip| clip.spec.actors.is_empty()));
 }
+
+#[test]
+fn the_shipped_dataset_configurations_cover_set_a_and_set_b() {
+    let content = Content::load_builtin().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
+    for (file, set) in [("ssv2-synthetic-set-a.ron", SET_A), ("ssv2-synthetic-set-b.ron", SET_B)] {
+        let config =
+            synthact::content::load_dataset_config(&root.join(file), &content).unwrap_or_else(|e| panic!("{e}"));
+        let mut classes: Vec<u32> = config
+            .def
+            .actions
+            .iter()
+            .map(|name| content.actions.iter().find(|a| &a.def.name == name).unwrap().def.class_index)
+            .collect();
+        classes.sort();
+        let mut wanted = set.to_vec();
+        wanted.sort();
+        assert_eq!(classes, wanted, "{file}");
+    }
+}

@@ -36,6 +36,11 @@ use crate::simulation::Trajectory;
 use crate::spec::ClipSpec;
 use crate::world::{ClipEntity, spawn_visuals};
 
+mod annotation;
+
+pub use annotation::AnnotationFrame;
+use annotation::{add_annotation_plugin, annotation_camera, spawn_annotation_twins};
+
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     #[error("a frame could not be read back from the GPU: {0}")]
@@ -75,6 +80,8 @@ pub struct Renderer {
     apps: SubApps,
     camera: Entity,
     target: Handle<Image>,
+    /// The annotation camera and its target, made when a clip first asks for masks or depth.
+    annotation: Option<(Entity, Handle<Image>)>,
     size: (u32, u32),
     warmed_up: bool,
     /// Light setups (sun shadows, point lamps, spotlights) already drawn since the last warm-up.
@@ -124,6 +131,7 @@ impl Renderer {
         }
         // One cascade of 512 texels covers the few metres a table-top camera sees.
         app.insert_resource(DirectionalLightShadowMap { size: SHADOW_MAP_SIZE });
+        add_annotation_plugin(&mut app);
         app.finish();
         app.cleanup();
         let mut apps = std::mem::take(app.sub_apps_mut());
@@ -138,6 +146,7 @@ impl Renderer {
             apps,
             camera: Entity::PLACEHOLDER,
             target: Handle::default(),
+            annotation: None,
             size: (0, 0),
             warmed_up: false,
             light_setups: Default::default(),
@@ -158,18 +167,12 @@ impl Renderer {
         if self.size == (width, height) {
             return;
         }
-        let mut image = Image::new_uninit(
-            Extent3d { width, height, depth_or_array_layers: 1 },
-            TextureDimension::D2,
-            TextureFormat::Rgba8UnormSrgb,
-            RenderAssetUsages::RENDER_WORLD,
-        );
-        image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
-        let handle = self.world().resource_mut::<Assets<Image>>().add(image);
+        let handle = self.new_target(width, height, TextureFormat::Rgba8UnormSrgb);
         let old_camera = self.camera;
         if old_camera != Entity::PLACEHOLDER {
             self.world().despawn(old_camera);
         }
+        self.set_annotating(false);
         self.camera = self
             .world()
             .spawn((
@@ -193,6 +196,40 @@ impl Renderer {
         self.light_setups.clear();
     }
 
+    /// A render target of the current kind: `width` x `height`, readable.
+    fn new_target(&mut self, width: u32, height: u32, format: TextureFormat) -> Handle<Image> {
+        let mut image = Image::new_uninit(
+            Extent3d { width, height, depth_or_array_layers: 1 },
+            TextureDimension::D2,
+            format,
+            RenderAssetUsages::RENDER_WORLD,
+        );
+        image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
+        self.world().resource_mut::<Assets<Image>>().add(image)
+    }
+
+    /// Starts or stops the annotation camera (at the current size). Starting it means warming up
+    /// again, as for a new target.
+    fn set_annotating(&mut self, on: bool) {
+        match (&self.annotation, on) {
+            (None, true) => {
+                let (width, height) = self.size;
+                // Linear bytes: the encoded ids and depths must come back exactly.
+                let target = self.new_target(width, height, TextureFormat::Rgba8Unorm);
+                let camera = self.world().spawn(annotation_camera(target.clone())).id();
+                self.annotation = Some((camera, target));
+                self.warmed_up = false;
+                self.light_setups.clear();
+            }
+            (Some((camera, _)), false) => {
+                let camera = *camera;
+                self.world().despawn(camera);
+                self.annotation = None;
+            }
+            _ => {}
+        }
+    }
+
     /// One update of the app, then wait for the GPU to finish what it was given.
     fn update(&mut self) {
         self.apps.update();
@@ -208,24 +245,34 @@ impl Renderer {
     /// Renders one update and reads its frame back. Bevy's screenshot readback finishes on a
     /// background task once the GPU is done; taking it from the channel here, rather than from the
     /// observer the next update would trigger, saves an update per clip.
-    fn render_frame(&mut self) -> Result<Image, CaptureError> {
-        let shot = self.request_screenshot();
-        // Right after start-up the target may not be ready, and Bevy takes the screenshot in a
-        // later update: update again (the scene is unchanged, so is the frame) until it comes.
-        for _ in 0..MAX_UPDATES_PER_FRAME {
-            self.update();
-            if let Some(image) = self.try_receive(shot, READBACK_WAIT)? {
-                return Ok(image);
+    fn render_frame(&mut self) -> Result<Vec<u8>, CaptureError> {
+        let targets: Vec<Handle<Image>> =
+            std::iter::once(self.target.clone()).chain(self.annotation.as_ref().map(|(_, t)| t.clone())).collect();
+        let mut data = Vec::new();
+        for target in targets {
+            let shot = self.request_screenshot(target);
+            // Right after start-up the target may not be ready, and Bevy takes the screenshot in a
+            // later update: update again (the scene is unchanged, so is the frame) until it comes.
+            let mut image = None;
+            for _ in 0..MAX_UPDATES_PER_FRAME {
+                self.update();
+                image = self.try_receive(shot, READBACK_WAIT)?;
+                if image.is_some() {
+                    break;
+                }
             }
+            let Some(image) = image else {
+                return Err(CaptureError::Readback(format!("no frame after {MAX_UPDATES_PER_FRAME} updates")));
+            };
+            data.extend(image.data.unwrap_or_default());
         }
-        Err(CaptureError::Readback(format!("no frame after {MAX_UPDATES_PER_FRAME} updates")))
+        Ok(data)
     }
 
     /// Asks for the next update's frame. Its readback reaches [`Self::receive`] either straight
     /// from Bevy's channel or, if an update's `trigger_screenshots` system took it first,
     /// through this observer.
-    fn request_screenshot(&mut self) -> Entity {
-        let target = self.target.clone();
+    fn request_screenshot(&mut self, target: Handle<Image>) -> Entity {
         let sender = self.observed_sender.clone();
         self.world()
             .spawn(Screenshot::image(target))
@@ -282,7 +329,7 @@ impl Renderer {
     fn warm_up(&mut self) -> Result<(), CaptureError> {
         let mut previous: Option<Vec<u8>> = None;
         for _ in 0..MAX_WARMUP_FRAMES {
-            let data = self.render_frame()?.data.unwrap_or_default();
+            let data = self.render_frame()?;
             // Two equal readbacks of a frame that is not one flat color (a blank target is).
             let flat = data.chunks_exact(4).all(|pixel| pixel == &data[..4.min(data.len())]);
             if !flat && previous.as_ref() == Some(&data) {
@@ -324,13 +371,14 @@ impl Renderer {
         }
     }
 
-    /// Renders every frame of a simulated clip, handing each to `sink` as `(frame, RGB image)`
-    /// in frame order.
+    /// Renders every frame of a simulated clip, handing each to `sink` as `(frame, RGB image,
+    /// annotation)` in frame order; the annotation (instance ids and depth) only when `annotate`.
     pub fn render_clip(
         &mut self,
         spec: &ClipSpec,
         trajectory: &Trajectory,
-        mut sink: impl FnMut(u32, RgbImage),
+        annotate: bool,
+        mut sink: impl FnMut(u32, RgbImage, Option<AnnotationFrame>),
     ) -> Result<RenderTiming, CaptureError> {
         let frames = spec.video.frames;
         if trajectory.frames.len() != frames as usize {
@@ -339,25 +387,34 @@ impl Renderer {
         let started = Instant::now();
         let mut frame_time = Duration::ZERO;
         self.set_size(spec.video.width, spec.video.height);
+        self.set_annotating(annotate);
         self.clear_clip();
         let visuals = spawn_visuals(self.world(), spec);
+        if annotate {
+            spawn_annotation_twins(self.world(), &visuals);
+        }
         let camera = self.camera;
+        let annotation_camera = self.annotation.as_ref().map(|(camera, _)| *camera);
+        let annotation_target = self.annotation.as_ref().map(|(_, target)| target.clone());
         let camera_spec = &spec.camera;
-        let mut camera_entity = self.world().entity_mut(camera);
-        camera_entity.insert((
-            Transform::from_translation(Vec3::from(camera_spec.position))
-                .looking_at(Vec3::from(camera_spec.look_at), Vec3::Y),
-            Projection::Perspective(PerspectiveProjection {
-                fov: camera_spec.fov_deg.to_radians(),
-                near: 0.02,
-                ..default()
-            }),
-        ));
+        for camera in std::iter::once(camera).chain(annotation_camera) {
+            self.world().entity_mut(camera).insert((
+                Transform::from_translation(Vec3::from(camera_spec.position))
+                    .looking_at(Vec3::from(camera_spec.look_at), Vec3::Y),
+                Projection::Perspective(PerspectiveProjection {
+                    fov: camera_spec.fov_deg.to_radians(),
+                    near: 0.02,
+                    ..default()
+                }),
+            ));
+        }
         let place = |world: &mut World, frame: usize| {
             // The camera's scripted motion and hand-held sway.
             let (position, rotation) = spec.camera.pose_at(frame as f32, spec.video.fps);
-            *world.get_mut::<Transform>(camera).expect("camera spawned") =
-                Transform::from_translation(position).with_rotation(rotation);
+            for camera in std::iter::once(camera).chain(annotation_camera) {
+                *world.get_mut::<Transform>(camera).expect("camera spawned") =
+                    Transform::from_translation(position).with_rotation(rotation);
+            }
             let state = &trajectory.frames[frame];
             for (entity, pose) in visuals.objects.iter().zip(&state.objects) {
                 *world.get_mut::<Transform>(*entity).expect("object spawned") = pose.transform();
@@ -384,21 +441,33 @@ impl Renderer {
         self.wait_for_textures(&visuals.textures)?;
         // One frame in flight: while the rasterizer threads draw frame N, this thread already
         // runs the ECS update that sets up and submits frame N+1.
-        let mut in_flight: Option<(u32, Entity)> = None;
+        let mut in_flight: Option<(u32, Entity, Option<Entity>)> = None;
+        let (width, height) = (spec.video.width, spec.video.height);
         for frame in 0..=frames {
             let frame_started = Instant::now();
             let submitted = if frame < frames {
                 place(self.world(), frame as usize);
-                let shot = self.request_screenshot();
+                let shot = self.request_screenshot(self.target.clone());
+                let annotation_shot = annotation_target.clone().map(|target| self.request_screenshot(target));
                 self.apps.update();
-                Some((frame, shot))
+                Some((frame, shot, annotation_shot))
             } else {
                 None
             };
-            if let Some((done, shot)) = in_flight.take() {
+            if let Some((done, shot, annotation_shot)) = in_flight.take() {
                 let image = self.receive(shot)?;
                 let rgb = image.try_into_dynamic().map_err(|e| CaptureError::Conversion(e.to_string()))?.to_rgb8();
-                sink(done, rgb);
+                let annotation = match annotation_shot {
+                    Some(shot) => {
+                        let data = self.receive(shot)?.data.unwrap_or_default();
+                        if data.len() != (width * height * 4) as usize {
+                            return Err(CaptureError::Conversion(format!("annotation frame of {} bytes", data.len())));
+                        }
+                        Some(AnnotationFrame::decode(width, height, &data))
+                    }
+                    None => None,
+                };
+                sink(done, rgb, annotation);
             }
             in_flight = submitted;
             frame_time += frame_started.elapsed();

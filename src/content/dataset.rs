@@ -46,6 +46,9 @@ pub struct DatasetConfigDef {
     /// Keep the JPEG frames next to the videos (default true).
     #[serde(default)]
     pub keep_frames: Option<bool>,
+    /// Dense annotations: "masks" and/or "depth" (poses, boxes and events are always written).
+    #[serde(default)]
+    pub annotations: Vec<String>,
     /// Also pack the dataset into WebDataset tar shards (default false).
     #[serde(default)]
     pub webdataset: Option<bool>,
@@ -94,6 +97,13 @@ pub fn load_dataset_config(path: &Path, content: &Content) -> Result<Loaded<Data
             problems.push(
                 config.problem(&format!("videos[{i}]"), format!("unknown video format `{video}`; use mp4 or webm")),
             );
+        }
+    }
+    for (i, annotation) in def.annotations.iter().enumerate() {
+        if !matches!(annotation.as_str(), "masks" | "depth" | "boxes" | "poses") {
+            let message =
+                format!("unknown annotation `{annotation}`; use masks, depth (boxes and poses are always written)");
+            problems.push(config.problem(&format!("annotations[{i}]"), message));
         }
     }
     let split = def.train_percent.unwrap_or(80) + def.validation_percent.unwrap_or(10);

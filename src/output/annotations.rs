@@ -5,11 +5,14 @@
 //! actors' contact points, contact events, and the frames in which the action happens. The
 //! schema is documented in `docs/labels.md`.
 
-use bevy::math::{Mat3, Quat, Vec3};
+use std::collections::BTreeMap;
+
+use bevy::math::{Mat3, Quat, Vec2, Vec3};
+use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
 use crate::simulation::{Body, Trajectory};
-use crate::spec::{CameraModel, ClipSpec};
+use crate::spec::{CameraModel, ClipSpec, ShapeSpec};
 
 /// Version of the `annotations.json` schema; bump it when a field changes meaning.
 pub const ANNOTATIONS_VERSION: u32 = 1;
@@ -92,10 +95,23 @@ pub struct ObjectFrame {
     pub box_2d: Option<[f32; 4]>,
     /// Whether its centre projects inside the image.
     pub in_frame: bool,
+    /// With masks: `[x0, y0, x1, y1]` tight around its pixels in the mask (a pixel `x` spans
+    /// `x..x+1`); `None` when none shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_box_2d: Option<[f32; 4]>,
+    /// With masks: how many pixels of the mask are its.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_pixels: Option<u32>,
+    /// With masks: its visible pixels over the area its silhouette would cover unoccluded
+    /// (inside the image), at most 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_fraction: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActorAnnotations {
+    /// Its instance id in the masks: after the objects' (N + 1 + its index).
+    pub id: u32,
     pub kind: String,
     /// Its contact point (fingertip, stick tip, pusher face) per video frame, world metres.
     pub contact_point: Vec<[f32; 3]>,
@@ -119,8 +135,29 @@ pub struct Phases {
     pub action_end: u32,
 }
 
-/// The annotations of the clip `spec` simulated as `trajectory`.
-pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory) -> Annotations {
+/// Each instance id's pixel count and tight bounds `[x0, y0, x1, y1]` (pixels, end exclusive)
+/// in one frame's mask.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MaskStats {
+    pub by_id: BTreeMap<u8, (u32, [u32; 4])>,
+}
+
+impl MaskStats {
+    pub fn of(ids: &GrayImage) -> MaskStats {
+        let mut by_id: BTreeMap<u8, (u32, [u32; 4])> = BTreeMap::new();
+        for (x, y, pixel) in ids.enumerate_pixels() {
+            let entry = by_id.entry(pixel[0]).or_insert((0, [x, y, x + 1, y + 1]));
+            entry.0 += 1;
+            let b = &mut entry.1;
+            *b = [b[0].min(x), b[1].min(y), b[2].max(x + 1), b[3].max(y + 1)];
+        }
+        MaskStats { by_id }
+    }
+}
+
+/// The annotations of the clip `spec` simulated as `trajectory`; `masks`, one per frame when the
+/// clip was rendered with masks, add what is visible.
+pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskStats]>) -> Annotations {
     let video = spec.video;
     let frames = trajectory.frames.len() as u32;
     let fov_y = spec.camera.fov_deg.to_radians();
@@ -157,11 +194,27 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory) -> Annotations {
                 .frames
                 .iter()
                 .zip(&cameras)
-                .map(|(state, camera)| {
+                .enumerate()
+                .map(|(frame, (state, camera))| {
                     let pose = &state.objects[index];
                     let motion = state.velocities.get(index).copied().unwrap_or_default();
                     let (centre, rotation) = (Vec3::from(pose.position), Quat::from_array(pose.rotation));
+                    let id = u8::try_from(index + 1).ok();
+                    let visible =
+                        masks.and_then(|m| m.get(frame)).map(|stats| id.and_then(|id| stats.by_id.get(&id).copied()));
+                    let (visible_box_2d, visible_pixels, visible_fraction) = match visible {
+                        None => (None, None, None),
+                        Some(None) => (None, Some(0), Some(0.0)),
+                        Some(Some((count, [x0, y0, x1, y1]))) => {
+                            let area = silhouette_area(camera, &object.shape, centre, rotation);
+                            let fraction = (area >= 1.0).then(|| (count as f32 / area).min(1.0));
+                            (Some([x0 as f32, y0 as f32, x1 as f32, y1 as f32]), Some(count), fraction)
+                        }
+                    };
                     ObjectFrame {
+                        visible_box_2d,
+                        visible_pixels,
+                        visible_fraction,
                         position: pose.position,
                         rotation: pose.rotation,
                         linear_velocity: motion.linear,
@@ -187,6 +240,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory) -> Annotations {
         .iter()
         .enumerate()
         .map(|(index, actor)| ActorAnnotations {
+            id: (spec.objects.len() + 1 + index) as u32,
             kind: format!("{:?}", actor.kind).to_lowercase(),
             contact_point: trajectory.frames.iter().map(|state| state.actors[index].position).collect(),
         })
@@ -242,6 +296,94 @@ fn projected_box(camera: &CameraModel, centre: Vec3, rotation: Quat, half: Vec3)
     (clipped[0] < clipped[2] && clipped[1] < clipped[3]).then_some(clipped)
 }
 
+/// The area in pixels, inside the image, that a shape would cover with nothing in front of it:
+/// the convex hull of points on its surface, projected (the shapes are convex).
+fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotation: Quat) -> f32 {
+    let mut local = Vec::new();
+    match *shape {
+        ShapeSpec::Box { size } => {
+            let half = Vec3::from(size) / 2.0;
+            for corner in 0..8 {
+                let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
+                local.push(Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z));
+            }
+        }
+        ShapeSpec::Cylinder { radius, height } => {
+            for step in 0..48 {
+                let angle = step as f32 / 48.0 * std::f32::consts::TAU;
+                for y in [-height / 2.0, height / 2.0] {
+                    local.push(Vec3::new(radius * angle.cos(), y, radius * angle.sin()));
+                }
+            }
+        }
+        ShapeSpec::Ball { radius } => {
+            for latitude in 1..24 {
+                let polar = latitude as f32 / 24.0 * std::f32::consts::PI;
+                for step in 0..48 {
+                    let angle = step as f32 / 48.0 * std::f32::consts::TAU;
+                    local.push(radius * Vec3::new(polar.sin() * angle.cos(), polar.cos(), polar.sin() * angle.sin()));
+                }
+            }
+        }
+    }
+    let mut points = Vec::with_capacity(local.len());
+    for point in local {
+        match camera.project(centre + rotation * point) {
+            Some(pixel) => points.push(pixel),
+            None => return 0.0,
+        }
+    }
+    let hull = clip_to_rect(&convex_hull(points), camera.width, camera.height);
+    // Shoelace formula.
+    let twice: f32 = (0..hull.len()).map(|i| hull[i].perp_dot(hull[(i + 1) % hull.len()])).sum();
+    twice.abs() / 2.0
+}
+
+/// Andrew's monotone chain, counter-clockwise in image coordinates.
+fn convex_hull(mut points: Vec<Vec2>) -> Vec<Vec2> {
+    points.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    if points.len() < 3 {
+        return points;
+    }
+    let mut hull: Vec<Vec2> = Vec::new();
+    for pass in 0..2 {
+        let start = hull.len();
+        let ordered: Box<dyn Iterator<Item = &Vec2>> =
+            if pass == 0 { Box::new(points.iter()) } else { Box::new(points.iter().rev()) };
+        for &p in ordered {
+            while hull.len() >= start + 2
+                && (hull[hull.len() - 1] - hull[hull.len() - 2]).perp_dot(p - hull[hull.len() - 2]) <= 0.0
+            {
+                hull.pop();
+            }
+            hull.push(p);
+        }
+        hull.pop();
+    }
+    hull
+}
+
+/// Sutherland-Hodgman clipping of a convex polygon to the image `[0, width] x [0, height]`.
+fn clip_to_rect(polygon: &[Vec2], width: f32, height: f32) -> Vec<Vec2> {
+    let edges: [(Vec2, f32); 4] = [(Vec2::X, 0.0), (Vec2::NEG_X, -width), (Vec2::Y, 0.0), (Vec2::NEG_Y, -height)];
+    let mut out = polygon.to_vec();
+    for (normal, offset) in edges {
+        let inside = |p: Vec2| p.dot(normal) >= offset;
+        let input = std::mem::take(&mut out);
+        for i in 0..input.len() {
+            let (a, b) = (input[i], input[(i + 1) % input.len()]);
+            if inside(a) {
+                out.push(a);
+            }
+            if inside(a) != inside(b) {
+                let t = (offset - a.dot(normal)) / (b - a).dot(normal);
+                out.push(a + (b - a) * t);
+            }
+        }
+    }
+    out
+}
+
 /// The first and last frames in which an actor, a role's object or the camera moves.
 fn phases(spec: &ClipSpec, trajectory: &Trajectory) -> Phases {
     let roles: Vec<usize> = (0..spec.objects.len()).filter(|&i| spec.objects[i].role.is_some()).collect();
@@ -267,6 +409,21 @@ fn phases(spec: &ClipSpec, trajectory: &Trajectory) -> Phases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clipped_hull_has_the_area_of_its_visible_part() {
+        // A 4 x 4 square, half of it left of the image.
+        let square = vec![
+            Vec2::new(-2.0, 0.0),
+            Vec2::new(2.0, 0.0),
+            Vec2::new(2.0, 4.0),
+            Vec2::new(-2.0, 4.0),
+            Vec2::new(0.0, 2.0),
+        ];
+        let hull = clip_to_rect(&convex_hull(square), 10.0, 10.0);
+        let twice: f32 = (0..hull.len()).map(|i| hull[i].perp_dot(hull[(i + 1) % hull.len()])).sum();
+        assert!((twice.abs() / 2.0 - 8.0).abs() < 1e-4, "{hull:?}");
+    }
 
     #[test]
     fn opencv_extrinsics_put_what_the_camera_looks_at_in_front_of_it() {

@@ -27,6 +27,16 @@ pub struct RejectedAttempt {
     pub verification: Verification,
 }
 
+/// One instance id of a clip's masks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: u32,
+    /// "a red mug", or the actor's kind ("hand").
+    pub name: String,
+    /// The action role, if any; "actor" for an actor.
+    pub role: Option<String>,
+}
+
 /// The contents of a clip's `label.json`. The first four fields are SSv2's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClipLabel {
@@ -51,6 +61,15 @@ pub struct ClipLabel {
     pub frames_kept: bool,
     /// Video files in the clip directory.
     pub videos: Vec<String>,
+    /// Whether `masks/` (instance ids per frame) and `depth/` (millimetres per frame) were written.
+    #[serde(default)]
+    pub masks: bool,
+    #[serde(default)]
+    pub depth: bool,
+    /// The instance ids of the masks (and of `annotations.json`): objects 1..=N in spec order,
+    /// then the actors; 0 is everything else.
+    #[serde(default)]
+    pub instances: Vec<Instance>,
     /// Sampling attempts made, the accepted one included.
     pub attempts: u32,
     pub rejected: Vec<RejectedAttempt>,
@@ -85,6 +104,16 @@ impl ClipLabel {
             first_frame: super::frame_file_name(0),
             frames_kept: video.keep_frames,
             videos: video.formats.iter().map(|f| f.file_name().to_string()).collect(),
+            masks: video.masks,
+            depth: video.depth,
+            instances: spec
+                .objects
+                .iter()
+                .map(|o| (o.name.clone(), o.role.clone()))
+                .chain(spec.actors.iter().map(|a| (format!("{:?}", a.kind).to_lowercase(), Some("actor".to_string()))))
+                .enumerate()
+                .map(|(index, (name, role))| Instance { id: index as u32 + 1, name, role })
+                .collect(),
             attempts: spec.attempt + 1,
             rejected,
             verification,
@@ -105,6 +134,8 @@ impl ClipLabel {
                 .filter_map(super::VideoFormat::parse)
                 .collect(),
             keep_frames: self.frames_kept,
+            masks: self.masks,
+            depth: self.depth,
         }
     }
 }

@@ -14,8 +14,8 @@ mod manifests;
 mod video;
 mod webdataset;
 
-pub use annotations::{ANNOTATIONS_FILE, ANNOTATIONS_VERSION, Annotations, annotate};
-pub use label::{ClipLabel, GeneratorInfo, RejectedAttempt};
+pub use annotations::{ANNOTATIONS_FILE, ANNOTATIONS_VERSION, Annotations, MaskStats, annotate};
+pub use label::{ClipLabel, GeneratorInfo, Instance, RejectedAttempt};
 pub use manifests::{
     DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_atomically, write_manifests,
 };
@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Sender;
+
+use crate::capture::AnnotationFrame;
 use image::RgbImage;
 use image::codecs::jpeg::JpegEncoder;
 
@@ -63,8 +65,23 @@ pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputErro
 }
 
 enum Job {
-    Frame { path: PathBuf, image: RgbImage },
-    Finish { temp: PathBuf, done: PathBuf, label: Vec<u8>, annotations: Vec<u8>, fps: u32, video: VideoOutput },
+    Frame {
+        path: PathBuf,
+        image: RgbImage,
+    },
+    /// A lossless annotation image (instance ids or depth).
+    Png {
+        path: PathBuf,
+        image: image::DynamicImage,
+    },
+    Finish {
+        temp: PathBuf,
+        done: PathBuf,
+        label: Vec<u8>,
+        annotations: Vec<u8>,
+        fps: u32,
+        video: VideoOutput,
+    },
 }
 
 /// Writes clip directories under one output directory, encoding on a background thread.
@@ -138,12 +155,34 @@ impl ClipWriter {
             std::fs::remove_dir_all(&temp).map_err(io_error(&temp))?;
         }
         std::fs::create_dir_all(&temp).map_err(io_error(&temp))?;
+        for (wanted, dir) in [(self.video.masks, "masks"), (self.video.depth, "depth")] {
+            if wanted {
+                std::fs::create_dir_all(temp.join(dir)).map_err(io_error(&temp))?;
+            }
+        }
         Ok(temp)
     }
 
     /// Queues frame `frame` of the clip being written into `temp`.
     pub fn write_frame(&self, temp: &Path, frame: u32, image: RgbImage) -> Result<(), OutputError> {
         self.send(Job::Frame { path: temp.join(frame_file_name(frame)), image })
+    }
+
+    /// Queues frame `frame`'s instance ids and depth, as asked for, into `masks/` and `depth/`.
+    pub fn write_annotation_frame(
+        &self,
+        temp: &Path,
+        frame: u32,
+        annotation: AnnotationFrame,
+    ) -> Result<(), OutputError> {
+        let name = frame_file_name(frame).replace(".jpg", ".png");
+        if self.video.masks {
+            self.send(Job::Png { path: temp.join("masks").join(&name), image: annotation.ids.into() })?;
+        }
+        if self.video.depth {
+            self.send(Job::Png { path: temp.join("depth").join(&name), image: annotation.depth_mm.into() })?;
+        }
+        Ok(())
     }
 
     /// Queues the label, the annotations and the rename that publishes the clip.
@@ -215,6 +254,9 @@ fn run_job(job: Job) -> Result<(), OutputError> {
                 .map_err(|source| OutputError::Encode { path: path.clone(), source })?;
             writer.flush().map_err(io_error(&path))
         }
+        Job::Png { path, image } => image
+            .save_with_format(&path, image::ImageFormat::Png)
+            .map_err(|source| OutputError::Encode { path: path.clone(), source }),
         Job::Finish { temp, done, label, annotations, fps, video } => {
             for format in &video.formats {
                 video::encode(&temp, fps, *format)?;

@@ -55,18 +55,29 @@ impl VideoFormat {
     }
 }
 
-/// What video files to write per clip.
+/// What image and video files to write per clip.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VideoOutput {
     pub formats: Vec<VideoFormat>,
     /// Keep the JPEG frames next to the videos.
     pub keep_frames: bool,
+    /// Instance masks per frame (`masks/img_00001.png`, 8-bit instance ids).
+    #[serde(default)]
+    pub masks: bool,
+    /// Depth per frame (`depth/img_00001.png`, 16-bit millimetres).
+    #[serde(default)]
+    pub depth: bool,
 }
 
 impl VideoOutput {
     /// Frames only, no videos.
     pub fn frames_only() -> VideoOutput {
-        VideoOutput { formats: Vec::new(), keep_frames: true }
+        VideoOutput { formats: Vec::new(), keep_frames: true, masks: false, depth: false }
+    }
+
+    /// Whether the renderer's annotation pass is needed.
+    pub fn annotation_pass(&self) -> bool {
+        self.masks || self.depth
     }
 }
 
