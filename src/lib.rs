@@ -15,6 +15,7 @@
 //!
 //! [`dataset`] drives the whole flow for many clips, [`bench`] measures it, and [`trial`] runs
 //! steps 1 to 4 alone to tune action scripts, and [`sheet`] renders a contact sheet to look at.
+//! [`preview`] plays one clip at a time in a window while its scene and action files are edited.
 
 pub mod bench;
 pub mod capture;
@@ -22,6 +23,7 @@ pub mod content;
 pub mod dataset;
 mod hash;
 pub mod output;
+pub mod preview;
 pub mod sheet;
 pub mod simulation;
 pub mod spec;

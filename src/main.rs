@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use bevy::app::AppExit;
 use clap::{Args, Parser, Subcommand};
 
 use synthact::bench::run_benchmark;
@@ -44,6 +45,47 @@ enum Command {
     /// Render a contact sheet: a row per scene (or per class), a few sampled clips each, shown by
     /// their first, middle and last frames with their labels.
     Sheet(SheetArgs),
+    /// Open a window that plays a clip (exactly what `generate` writes for the same selection,
+    /// seed and index) with its label and live verification; reloads edited scene and action
+    /// files. Keys: see the help line.
+    Preview(PreviewArgs),
+}
+
+#[derive(Args)]
+struct PreviewArgs {
+    /// Only this scene (as `generate --scenes`).
+    #[arg(long)]
+    scene: Option<String>,
+    /// Only this action (as `generate --actions`).
+    #[arg(long)]
+    action: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The clip index within the dataset.
+    #[arg(long, default_value_t = 0)]
+    index: u64,
+    /// Window pixels per frame pixel.
+    #[arg(long, default_value_t = 3)]
+    scale: u32,
+    /// Start with the text overlays hidden (Tab toggles them).
+    #[arg(long)]
+    no_overlays: bool,
+    /// Quit after this many updates, one clip frame each (at least 30, so a new window has shown
+    /// its first frames before a --screenshot).
+    #[arg(long)]
+    exit_after: Option<u32>,
+    /// With --exit-after: save the window's contents to this PNG before quitting.
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+    /// With --exit-after: write clip frame K (from 0) as `generate` writes it, to --frame-out.
+    #[arg(long, requires = "frame_out")]
+    save_frame: Option<u32>,
+    #[arg(long)]
+    frame_out: Option<PathBuf>,
+    #[command(flatten)]
+    content: ContentArgs,
+    #[command(flatten)]
+    video: VideoArgs,
 }
 
 #[derive(Args)]
@@ -399,6 +441,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 merge(&args.shards, &args.out).with_context(|| format!("merging into {}", args.out.display()))?;
             let total = synthact::output::collect_labels(&args.out)?.len();
             println!("merged {copied} new clip(s); {} now holds {total} clip(s) and its manifests", args.out.display());
+            Ok(())
+        }
+        Command::Preview(args) => {
+            let video = args.video.video(&DatasetConfigDef::default())?;
+            let options = synthact::preview::PreviewOptions {
+                scenes_dir: args.content.scenes_dir.clone(),
+                actions_dir: args.content.actions_dir.clone(),
+                objects: args.content.objects.clone(),
+                scene: args.scene,
+                action: args.action,
+                seed: args.seed,
+                index: args.index,
+                video,
+                scale: args.scale.clamp(1, 8),
+                overlays: !args.no_overlays,
+                exit_after: args.exit_after,
+                screenshot: args.screenshot,
+                save_frame: args.save_frame.zip(args.frame_out),
+            };
+            let preview = synthact::preview::Preview::new(options)?;
+            if let AppExit::Error(code) = synthact::preview::run_window(preview) {
+                bail!("the preview window failed (exit code {code})");
+            }
             Ok(())
         }
         Command::Sheet(args) => {

@@ -119,7 +119,9 @@ impl Renderer {
             .disable::<bevy::app::TerminalCtrlCHandlerPlugin>()
             // Plugins whose systems would run every update for nothing here.
             .disable::<bevy::animation::AnimationPlugin>()
-            .disable::<bevy::a11y::AccessibilityPlugin>();
+            .disable::<bevy::a11y::AccessibilityPlugin>()
+            // Offscreen: no window, no event loop (the preview's window app owns the process's one).
+            .disable::<bevy::winit::WinitPlugin>();
         // The log subscriber is global: only the process's first renderer installs it.
         static LOGGING: std::sync::Once = std::sync::Once::new();
         let mut first = false;
@@ -369,6 +371,28 @@ impl Renderer {
         for entity in entities {
             world.despawn(entity);
         }
+    }
+
+    /// Renders frame `frame` of a simulated clip through another camera (a still, for looking
+    /// around a scene).
+    pub fn render_still(
+        &mut self,
+        spec: &ClipSpec,
+        trajectory: &Trajectory,
+        frame: usize,
+        camera: &crate::spec::CameraSpec,
+    ) -> Result<RgbImage, CaptureError> {
+        let mut still = spec.clone();
+        still.camera = camera.clone();
+        still.video.frames = 1;
+        let state = trajectory
+            .frames
+            .get(frame)
+            .ok_or(CaptureError::TrajectoryLength { got: trajectory.frames.len(), want: frame as u32 + 1 })?;
+        let single = Trajectory { frames: vec![state.clone()], ..trajectory.clone() };
+        let mut image = None;
+        self.render_clip(&still, &single, false, |_, frame, _| image = Some(frame))?;
+        image.ok_or_else(|| CaptureError::Readback("no still".into()))
     }
 
     /// Renders every frame of a simulated clip, handing each to `sink` as `(frame, RGB image,

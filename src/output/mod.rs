@@ -246,14 +246,7 @@ impl Drop for ClipWriter {
 
 fn run_job(job: Job) -> Result<(), OutputError> {
     match job {
-        Job::Frame { path, image } => {
-            let file = std::fs::File::create(&path).map_err(io_error(&path))?;
-            let mut writer = BufWriter::new(file);
-            JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
-                .encode_image(&image)
-                .map_err(|source| OutputError::Encode { path: path.clone(), source })?;
-            writer.flush().map_err(io_error(&path))
-        }
+        Job::Frame { path, image } => write_jpeg(&path, &image),
         Job::Png { path, image } => image
             .save_with_format(&path, image::ImageFormat::Png)
             .map_err(|source| OutputError::Encode { path: path.clone(), source }),
@@ -277,6 +270,16 @@ fn run_job(job: Job) -> Result<(), OutputError> {
             publish(&temp, &done)
         }
     }
+}
+
+/// Writes one frame as a JPEG exactly as clip frames are written.
+pub fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), OutputError> {
+    let file = std::fs::File::create(path).map_err(io_error(path))?;
+    let mut writer = BufWriter::new(file);
+    JpegEncoder::new_with_quality(&mut writer, JPEG_QUALITY)
+        .encode_image(image)
+        .map_err(|source| OutputError::Encode { path: path.to_path_buf(), source })?;
+    writer.flush().map_err(io_error(path))
 }
 
 /// Renames the complete clip directory `temp` to its final place `done`. Something already

@@ -1,0 +1,656 @@
+//! Preview: the interactive window for authoring scenes and actions, beside the batch flow. It
+//! plans a clip exactly as `generate` does (content -> spec -> simulation -> verification),
+//! renders its frames with the same offscreen capture renderer, and plays them in a window with
+//! the label, the live verification and optional gizmos drawn over them. Scene, action and
+//! object files are watched and reloaded when saved; a broken file shows its error and the last
+//! good content keeps playing.
+//!
+//! The window only shows finished frames (a textured quad in front of an orthographic camera),
+//! so what it plays is byte for byte what a dataset would contain for the same selection, seed
+//! and clip index.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use bevy::app::AppExit;
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::ScalingMode;
+use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::input::InputPlugin;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::window::{ExitCondition, WindowResolution};
+use image::{Rgb, RgbImage};
+
+use crate::capture::Renderer;
+use crate::content::{ActionDef, Content};
+use crate::dataset::{PlannedClip, plan_clip};
+use crate::output::write_jpeg;
+use crate::sheet::draw_text;
+use crate::simulation::Trajectory;
+use crate::spec::{CameraModel, CameraSpec, VideoSpec};
+use crate::verify::{Verification, verify};
+
+/// The keys, as the help line shows them.
+pub const HELP: &str =
+    "N/B seed  S scene  A action  Space pause  . step  R restart  Tab overlays  G gizmos  C orbit  P save  Esc quit";
+
+/// How often the content files are checked for changes, seconds.
+const WATCH_INTERVAL_S: f32 = 0.5;
+/// Updates a scripted run waits at least before its window screenshot.
+const WINDOW_WARM_UP_UPDATES: u32 = 30;
+/// Sampling attempts per clip, as `generate`'s default.
+const MAX_ATTEMPTS: u32 = 20;
+
+/// What to preview and how.
+#[derive(Debug, Clone)]
+pub struct PreviewOptions {
+    pub scenes_dir: PathBuf,
+    pub actions_dir: PathBuf,
+    pub objects: PathBuf,
+    /// Only this scene, as `generate --scenes`.
+    pub scene: Option<String>,
+    /// Only this action, as `generate --actions`.
+    pub action: Option<String>,
+    pub seed: u64,
+    pub index: u64,
+    pub video: VideoSpec,
+    /// Window pixels per frame pixel.
+    pub scale: u32,
+    pub overlays: bool,
+    /// Quit after this many displayed updates (for scripted runs and tests).
+    pub exit_after: Option<u32>,
+    /// At exit, save the window's contents here.
+    pub screenshot: Option<PathBuf>,
+    /// At exit, write this clip frame here as `generate` would (JPEG).
+    pub save_frame: Option<(u32, PathBuf)>,
+}
+
+/// A planned and rendered clip, with its verification as of every frame.
+pub struct PreviewClip {
+    pub planned: PlannedClip,
+    pub action: ActionDef,
+    pub frames: Vec<RgbImage>,
+    /// `live[k]`: the postconditions checked on frames 0..=k.
+    pub live: Vec<Verification>,
+}
+
+/// The preview's state: what is selected and shown.
+#[derive(Resource)]
+pub struct Preview {
+    pub options: PreviewOptions,
+    /// The last content that loaded without errors.
+    pub content: Content,
+    pub scene: Option<String>,
+    pub action: Option<String>,
+    pub seed: u64,
+    pub index: u64,
+    pub clip: Option<PreviewClip>,
+    pub frame: u32,
+    pub paused: bool,
+    pub overlays: bool,
+    pub gizmos: bool,
+    /// Degrees about the vertical and metres from the clip camera's look-at point, when the
+    /// free orbit camera is on.
+    pub orbit: Option<(f32, f32)>,
+    /// The last content or planning error, shown until the next success.
+    pub error: Option<String>,
+    /// The clip needs planning and rendering again.
+    pub dirty: bool,
+    /// Updates displayed so far.
+    pub shown: u32,
+    playing_s: f32,
+    watched: Option<SystemTime>,
+    watch_timer: f32,
+    /// The orbit view of the current frame, when the orbit camera is on.
+    orbit_view: Option<(u32, (f32, f32), RgbImage)>,
+}
+
+impl Preview {
+    pub fn new(options: PreviewOptions) -> Result<Preview, crate::content::ContentError> {
+        let content = Content::load(&options.scenes_dir, &options.actions_dir, &options.objects)?;
+        let watched = newest_change(&options);
+        Ok(Preview {
+            scene: options.scene.clone(),
+            action: options.action.clone(),
+            seed: options.seed,
+            index: options.index,
+            overlays: options.overlays,
+            content,
+            clip: None,
+            frame: 0,
+            paused: false,
+            gizmos: false,
+            orbit: None,
+            error: None,
+            dirty: true,
+            shown: 0,
+            playing_s: 0.0,
+            watched,
+            watch_timer: 0.0,
+            orbit_view: None,
+            options,
+        })
+    }
+
+    /// The content narrowed to the selected scene and action, as `generate` narrows it.
+    fn selected(&self) -> Result<Content, String> {
+        let mut content = self.content.clone();
+        let scenes: Vec<String> = self.scene.iter().cloned().collect();
+        let actions: Vec<String> = self.action.iter().cloned().collect();
+        content.select(&scenes, &actions)?;
+        Ok(content)
+    }
+
+    /// Plans, simulates, verifies and renders the selected clip; on failure keeps the last one.
+    pub fn rebuild(&mut self, renderer: &mut Renderer) {
+        self.dirty = false;
+        self.orbit_view = None;
+        let result = self.selected().and_then(|content| {
+            let planned = plan_clip(&content, self.seed, self.index, self.options.video, MAX_ATTEMPTS)
+                .map_err(|e| e.to_string())?;
+            let action = content
+                .actions
+                .iter()
+                .find(|a| a.def.name == planned.spec.action)
+                .map(|a| a.def.clone())
+                .ok_or("the planned action vanished")?;
+            let mut frames = Vec::new();
+            renderer
+                .render_clip(&planned.spec, &planned.trajectory, false, |_, image, _| frames.push(image))
+                .map_err(|e| e.to_string())?;
+            let live =
+                (0..frames.len()).map(|k| verify(&planned.spec, &action, &truncated(&planned.trajectory, k))).collect();
+            Ok(PreviewClip { planned, action, frames, live })
+        });
+        match result {
+            Ok(clip) => {
+                self.clip = Some(clip);
+                self.error = None;
+                self.frame = 0;
+                self.playing_s = 0.0;
+            }
+            Err(message) => self.error = Some(message),
+        }
+    }
+
+    /// Reloads the content files; an error is kept for display and the last good content stays.
+    pub fn reload(&mut self) {
+        match Content::load(&self.options.scenes_dir, &self.options.actions_dir, &self.options.objects) {
+            Ok(content) => {
+                self.content = content;
+                self.error = None;
+                self.dirty = true;
+            }
+            Err(error) => self.error = Some(error.to_string()),
+        }
+    }
+
+    fn frames(&self) -> u32 {
+        self.clip.as_ref().map_or(1, |c| c.frames.len().max(1) as u32)
+    }
+
+    /// Moves to the next (or previous) name in `names` after `current` (`None` counts as "any").
+    fn cycle(names: Vec<String>, current: &Option<String>) -> Option<String> {
+        let at = current.as_ref().and_then(|c| names.iter().position(|n| n == c));
+        match at {
+            Some(i) if i + 1 < names.len() => Some(names[i + 1].clone()),
+            Some(_) => None,
+            None => names.first().cloned(),
+        }
+    }
+
+    /// Applies one key press.
+    pub fn press(&mut self, key: KeyCode) {
+        match key {
+            KeyCode::KeyN => {
+                self.seed = self.seed.wrapping_add(1);
+                self.dirty = true;
+            }
+            KeyCode::KeyB => {
+                self.seed = self.seed.wrapping_sub(1);
+                self.dirty = true;
+            }
+            KeyCode::KeyS => {
+                let names = self.content.scenes.iter().map(|s| s.def.name.clone()).collect();
+                self.scene = Self::cycle(names, &self.scene);
+                self.dirty = true;
+            }
+            KeyCode::KeyA => {
+                let names = self.content.actions.iter().map(|a| a.def.name.clone()).collect();
+                self.action = Self::cycle(names, &self.action);
+                self.dirty = true;
+            }
+            KeyCode::Space => self.paused = !self.paused,
+            KeyCode::Period => {
+                self.paused = true;
+                self.frame = (self.frame + 1) % self.frames();
+            }
+            KeyCode::Comma => {
+                self.paused = true;
+                self.frame = (self.frame + self.frames() - 1) % self.frames();
+            }
+            KeyCode::KeyR => {
+                self.frame = 0;
+                self.playing_s = 0.0;
+            }
+            KeyCode::Tab => self.overlays = !self.overlays,
+            KeyCode::KeyG => self.gizmos = !self.gizmos,
+            KeyCode::KeyC => self.orbit = if self.orbit.is_some() { None } else { Some((30.0, 1.4)) },
+            KeyCode::ArrowLeft | KeyCode::ArrowRight | KeyCode::ArrowUp | KeyCode::ArrowDown => {
+                if let Some((yaw, distance)) = &mut self.orbit {
+                    match key {
+                        KeyCode::ArrowLeft => *yaw -= 15.0,
+                        KeyCode::ArrowRight => *yaw += 15.0,
+                        KeyCode::ArrowUp => *distance = (*distance * 0.85).max(0.3),
+                        _ => *distance = (*distance / 0.85).min(6.0),
+                    }
+                }
+            }
+            KeyCode::KeyP => {
+                if let Err(error) = self.save_current(Path::new(".")) {
+                    self.error = Some(error);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Advances playback by `seconds` of real time (nothing when paused).
+    pub fn advance(&mut self, seconds: f32) {
+        if self.paused || self.clip.is_none() {
+            return;
+        }
+        self.playing_s += seconds;
+        let fps = self.options.video.fps.max(1) as f32;
+        self.frame = (self.playing_s * fps) as u32 % self.frames();
+    }
+
+    /// Writes the current clip frame (as `generate` would) and the window's view into `dir`.
+    pub fn save_current(&self, dir: &Path) -> Result<PathBuf, String> {
+        let clip = self.clip.as_ref().ok_or("no clip to save")?;
+        let spec = &clip.planned.spec;
+        let stem =
+            format!("preview-{}-{}-s{}-i{}-f{:03}", spec.scene, spec.action, self.seed, self.index, self.frame + 1);
+        let path = dir.join(format!("{stem}.jpg"));
+        write_jpeg(&path, &clip.frames[self.frame as usize]).map_err(|e| e.to_string())?;
+        self.view().save(dir.join(format!("{stem}-view.png"))).map_err(|e| e.to_string())?;
+        Ok(path)
+    }
+
+    /// The camera the orbit view looks through.
+    fn orbit_camera(&self, clip: &PreviewClip, (yaw, distance): (f32, f32)) -> CameraSpec {
+        let mut camera = clip.planned.spec.camera.clone();
+        let target = Vec3::from(camera.look_at);
+        let (sin, cos) = yaw.to_radians().sin_cos();
+        let eye = target + Vec3::new(sin * distance, 0.6 * distance, cos * distance);
+        camera.position = eye.to_array();
+        camera.motion.clear();
+        camera.shake = None;
+        camera
+    }
+
+    /// Renders the orbit view of the current frame if it is on and out of date.
+    fn refresh_orbit(&mut self, renderer: &mut Renderer) {
+        let (Some(orbit), Some(clip)) = (self.orbit, self.clip.as_ref()) else {
+            self.orbit_view = None;
+            return;
+        };
+        if self.orbit_view.as_ref().is_some_and(|(frame, at, _)| *frame == self.frame && *at == orbit) {
+            return;
+        }
+        let camera = self.orbit_camera(clip, orbit);
+        let spec = &clip.planned.spec;
+        match renderer.render_still(spec, &clip.planned.trajectory, self.frame as usize, &camera) {
+            Ok(image) => self.orbit_view = Some((self.frame, orbit, image)),
+            Err(error) => self.error = Some(error.to_string()),
+        }
+    }
+
+    /// What the window shows: the frame (or the orbit view), enlarged, with the overlays.
+    pub fn view(&self) -> RgbImage {
+        let video = self.options.video;
+        let scale = self.options.scale.max(1);
+        let (width, height) = (video.width * scale, video.height * scale);
+        let Some(clip) = self.clip.as_ref() else {
+            let mut view = RgbImage::from_pixel(width, height, Rgb([20, 20, 24]));
+            self.draw_texts(&mut view, None);
+            return view;
+        };
+        let source = match &self.orbit_view {
+            Some((_, _, image)) if self.orbit.is_some() => image,
+            _ => &clip.frames[self.frame as usize],
+        };
+        let mut view = image::imageops::resize(source, width, height, image::imageops::FilterType::Nearest);
+        if self.gizmos {
+            self.draw_gizmos(&mut view, clip);
+        }
+        if self.overlays {
+            self.draw_texts(&mut view, Some(clip));
+        }
+        view
+    }
+
+    fn draw_texts(&self, view: &mut RgbImage, clip: Option<&PreviewClip>) {
+        let (width, height) = view.dimensions();
+        let mut line = 0;
+        let mut say = |view: &mut RgbImage, text: &str, color: Rgb<u8>| {
+            for chunk in wrap(text, (width / 8).max(1) as usize) {
+                shade(view, 0, 2 + line * 10, width, 10);
+                draw_text(view, 2, 3 + line * 10, &chunk, color);
+                line += 1;
+            }
+        };
+        let white = Rgb([255, 255, 255]);
+        // Errors first, so a long list of checks never pushes them out of view.
+        if let Some(error) = &self.error {
+            for text in error.lines() {
+                say(view, text, Rgb([255, 80, 80]));
+            }
+        }
+        if let Some(clip) = clip {
+            let spec = &clip.planned.spec;
+            say(view, &spec.label, Rgb([255, 230, 120]));
+            say(view, &format!("{} (class {})", spec.template, spec.class_index), white);
+            say(
+                view,
+                &format!(
+                    "scene {}  action {}  seed {}  index {}  frame {}/{}{}{}",
+                    spec.scene,
+                    spec.action,
+                    self.seed,
+                    self.index,
+                    self.frame + 1,
+                    clip.frames.len(),
+                    if self.paused { "  paused" } else { "" },
+                    if self.orbit.is_some() { "  orbit" } else { "" },
+                ),
+                white,
+            );
+            for check in &clip.live[self.frame as usize].checks {
+                let (mark, color) =
+                    if check.passed { ("ok ", Rgb([120, 255, 120])) } else { ("-- ", Rgb([255, 140, 120])) };
+                say(view, &format!("{mark}{}", check.condition), color);
+            }
+        }
+        // The help line at the bottom.
+        let rows = wrap(HELP, (width / 8).max(1) as usize);
+        for (i, chunk) in rows.iter().enumerate() {
+            let y = height.saturating_sub(10 * (rows.len() - i) as u32);
+            shade(view, 0, y, width, 10);
+            draw_text(view, 2, y + 1, chunk, Rgb([200, 200, 200]));
+        }
+    }
+
+    /// The work surface's outline, the actors' paths and the role objects' tracks, projected
+    /// through the frame's camera; with the orbit camera, the clip camera's frustum too.
+    fn draw_gizmos(&self, view: &mut RgbImage, clip: &PreviewClip) {
+        let spec = &clip.planned.spec;
+        let video = self.options.video;
+        let scale = self.options.scale.max(1) as f32;
+        let camera = match self.orbit {
+            Some(orbit) => CameraModel::new(&self.orbit_camera(clip, orbit), video.width, video.height),
+            None => CameraModel::at_frame(&spec.camera, self.frame, video.fps, video.width, video.height),
+        };
+        let polyline = |view: &mut RgbImage, points: &[Vec3], color: Rgb<u8>| {
+            for pair in points.windows(2) {
+                if let (Some(a), Some(b)) = (camera.project(pair[0]), camera.project(pair[1])) {
+                    draw_line(view, a * scale, b * scale, color);
+                }
+            }
+        };
+        let [x0, x1, z0, z1] = spec.work_surface_rect();
+        let top = spec.work_surface_top;
+        let rect = [
+            Vec3::new(x0, top, z0),
+            Vec3::new(x1, top, z0),
+            Vec3::new(x1, top, z1),
+            Vec3::new(x0, top, z1),
+            Vec3::new(x0, top, z0),
+        ];
+        polyline(view, &rect, Rgb([255, 255, 255]));
+        for actor in &spec.actors {
+            let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) else { continue };
+            let points: Vec<Vec3> = (0..=40)
+                .map(|i| Vec3::from(actor.position_at(first.frame + (last.frame - first.frame) * i as f32 / 40.0)))
+                .collect();
+            polyline(view, &points, Rgb([255, 220, 0]));
+        }
+        for (index, object) in spec.objects.iter().enumerate() {
+            if object.role.is_some() {
+                let track: Vec<Vec3> =
+                    clip.planned.trajectory.frames.iter().map(|f| Vec3::from(f.objects[index].position)).collect();
+                polyline(view, &track, Rgb([0, 230, 255]));
+            }
+        }
+        if self.orbit.is_some() {
+            // The clip camera at this frame: its centre and the corners of its view at 0.5 m.
+            let (eye, rotation) = spec.camera.pose_at(self.frame as f32, video.fps);
+            let half_height = (spec.camera.fov_deg.to_radians() / 2.0).tan() * 0.5;
+            let half_width = half_height * video.width as f32 / video.height as f32;
+            let corner = |sx: f32, sy: f32| eye + rotation * Vec3::new(sx * half_width, sy * half_height, -0.5);
+            let corners = [corner(-1.0, -1.0), corner(1.0, -1.0), corner(1.0, 1.0), corner(-1.0, 1.0)];
+            let magenta = Rgb([255, 0, 255]);
+            polyline(view, &[corners[0], corners[1], corners[2], corners[3], corners[0]], magenta);
+            for c in corners {
+                polyline(view, &[eye, c], magenta);
+            }
+        }
+    }
+}
+
+/// The trajectory as known at the end of frame `k`.
+fn truncated(trajectory: &Trajectory, k: usize) -> Trajectory {
+    let k32 = k as u32;
+    Trajectory {
+        frames: trajectory.frames[..=k].to_vec(),
+        first_actor_contact: trajectory.first_actor_contact.iter().map(|c| c.filter(|f| *f <= k32)).collect(),
+        object_contacts: trajectory.object_contacts.iter().copied().filter(|c| c.2 <= k32).collect(),
+        contacts: trajectory.contacts.iter().copied().filter(|c| c.frame <= k32).collect(),
+    }
+}
+
+/// The newest modification time among the content files.
+fn newest_change(options: &PreviewOptions) -> Option<SystemTime> {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut newest = modified(&options.objects);
+    for dir in [&options.scenes_dir, &options.actions_dir] {
+        newest = newest.max(modified(dir));
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            newest = newest.max(modified(&entry.path()));
+        }
+    }
+    newest
+}
+
+fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let characters: Vec<char> = text.chars().collect();
+    characters.chunks(columns.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+/// Darkens a band so text over the frame stays readable.
+fn shade(view: &mut RgbImage, x: u32, y: u32, width: u32, height: u32) {
+    for py in y..(y + height).min(view.height()) {
+        for px in x..(x + width).min(view.width()) {
+            let p = view.get_pixel_mut(px, py);
+            p.0 = p.0.map(|c| c / 3);
+        }
+    }
+}
+
+fn draw_line(view: &mut RgbImage, a: Vec2, b: Vec2, color: Rgb<u8>) {
+    let steps = (b - a).abs().max_element().ceil().clamp(1.0, 4096.0) as u32;
+    for i in 0..=steps {
+        let p = a + (b - a) * (i as f32 / steps as f32);
+        if p.x >= 0.0 && p.y >= 0.0 && (p.x as u32) < view.width() && (p.y as u32) < view.height() {
+            view.put_pixel(p.x as u32, p.y as u32, color);
+        }
+    }
+}
+
+/// The offscreen renderer the preview plans clips with (not `Send`: a main-thread resource).
+pub struct PreviewRenderer(pub Renderer);
+
+/// The window's texture.
+#[derive(Resource)]
+struct Screen(Handle<Image>);
+
+/// Preview systems, without any window: key presses, file watching, rebuilding, playback.
+pub fn preview_core(app: &mut App, preview: Preview) {
+    let video = preview.options.video;
+    app.insert_resource(preview);
+    app.insert_non_send(PreviewRenderer(Renderer::new(video.width, video.height)));
+    app.add_systems(Update, (read_keys, watch_files, rebuild, play, exit_when_done).chain());
+}
+
+fn read_keys(keys: Res<ButtonInput<KeyCode>>, mut preview: ResMut<Preview>, mut exit: MessageWriter<AppExit>) {
+    for key in keys.get_just_pressed() {
+        if *key == KeyCode::Escape {
+            exit.write(AppExit::Success);
+        }
+        preview.press(*key);
+    }
+}
+
+fn watch_files(time: Res<Time>, mut preview: ResMut<Preview>) {
+    preview.watch_timer += time.delta_secs();
+    if preview.watch_timer < WATCH_INTERVAL_S {
+        return;
+    }
+    preview.watch_timer = 0.0;
+    let newest = newest_change(&preview.options);
+    if newest != preview.watched {
+        preview.watched = newest;
+        preview.reload();
+    }
+}
+
+fn rebuild(mut preview: ResMut<Preview>, mut renderer: NonSendMut<PreviewRenderer>) {
+    if preview.dirty {
+        preview.rebuild(&mut renderer.0);
+    }
+    preview.refresh_orbit(&mut renderer.0);
+}
+
+fn play(time: Res<Time>, mut preview: ResMut<Preview>) {
+    // A scripted run steps one frame per update, so what it shows does not depend on speed.
+    let step = if preview.options.exit_after.is_some() {
+        1.0 / preview.options.video.fps.max(1) as f32
+    } else {
+        time.delta_secs()
+    };
+    preview.advance(step);
+    preview.shown += 1;
+}
+
+/// At the end of a scripted run: save what was asked, then quit once the window's screenshot
+/// (if any) is on disk.
+fn exit_when_done(
+    mut commands: Commands,
+    preview: Res<Preview>,
+    mut exit: MessageWriter<AppExit>,
+    mut asked: Local<u32>,
+) {
+    let Some(limit) = preview.options.exit_after else { return };
+    // A new window presents its first frames only after a few updates (measured under Xvfb:
+    // still black after 10).
+    if preview.shown < limit.max(WINDOW_WARM_UP_UPDATES) {
+        return;
+    }
+    if *asked == 0 {
+        if let (Some((frame, path)), Some(clip)) = (&preview.options.save_frame, preview.clip.as_ref()) {
+            let index = (*frame as usize).min(clip.frames.len() - 1);
+            if let Err(error) = write_jpeg(path, &clip.frames[index]) {
+                eprintln!("error: {error}");
+            }
+        }
+        if let Some(path) = &preview.options.screenshot {
+            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+        }
+    }
+    *asked += 1;
+    let saved = preview.options.screenshot.as_ref().is_none_or(|path| path.exists());
+    // A screenshot is written a few updates after it is asked for.
+    if saved || *asked > 120 {
+        exit.write(AppExit::Success);
+    }
+}
+
+/// Copies the view into the window's texture each update.
+fn show(preview: Res<Preview>, screen: Res<Screen>, mut images: ResMut<Assets<Image>>) {
+    let view = preview.view();
+    if let Some(mut image) = images.get_mut(&screen.0) {
+        let rgba: Vec<u8> = view.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        image.data = Some(rgba);
+    }
+}
+
+fn setup_window(
+    mut commands: Commands,
+    preview: Res<Preview>,
+    mut images: ResMut<Assets<Image>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let scale = preview.options.scale.max(1);
+    let (width, height) = (preview.options.video.width * scale, preview.options.video.height * scale);
+    let image = Image::new_fill(
+        Extent3d { width, height, depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        &[0, 0, 0, 255],
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    );
+    let handle = images.add(image);
+    commands.insert_resource(Screen(handle.clone()));
+    commands.spawn((
+        Mesh3d(meshes.add(Rectangle::new(width as f32, height as f32))),
+        MeshMaterial3d(materials.add(StandardMaterial { base_color_texture: Some(handle), unlit: true, ..default() })),
+    ));
+    commands.spawn((
+        Camera3d::default(),
+        // Show the frame's colors as they are.
+        Tonemapping::None,
+        Projection::Orthographic(OrthographicProjection {
+            scaling_mode: ScalingMode::Fixed { width: width as f32, height: height as f32 },
+            ..OrthographicProjection::default_3d()
+        }),
+        Transform::from_xyz(0.0, 0.0, 10.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+}
+
+/// Opens the preview window and runs until it is closed (or the scripted run ends).
+pub fn run_window(preview: Preview) -> AppExit {
+    let scale = preview.options.scale.max(1);
+    let (width, height) = (preview.options.video.width * scale, preview.options.video.height * scale);
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "synthact preview".into(),
+                    resolution: WindowResolution::new(width, height),
+                    resizable: false,
+                    ..default()
+                }),
+                exit_condition: ExitCondition::OnPrimaryClosed,
+                ..default()
+            })
+            // The offscreen renderer installs the process's log subscriber.
+            .disable::<bevy::log::LogPlugin>(),
+    );
+    preview_core(&mut app, preview);
+    app.add_systems(Startup, setup_window);
+    app.add_systems(Update, show.after(play));
+    app.run()
+}
+
+/// An app with the preview's systems and no window, for driving it from tests: keys go in as
+/// keyboard messages, as Bevy's own input tests send them.
+pub fn headless_app(preview: Preview) -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, InputPlugin));
+    preview_core(&mut app, preview);
+    app
+}
