@@ -96,6 +96,13 @@ fn keys_change_seed_action_playback_and_overlays() {
     let frame = &clip.frames[0];
     assert_eq!(without.get_pixel(10, 10), frame.get_pixel(5, 5));
 
+    // P's save: the frame as `generate` writes it, and the view.
+    let saved_dir = tempfile::tempdir().unwrap();
+    let saved = preview(&app).save_current(saved_dir.path()).unwrap();
+    let decoded = image::open(&saved).unwrap().to_rgb8();
+    assert_eq!(decoded.dimensions(), (64, 64));
+    assert!(std::fs::read_dir(saved_dir.path()).unwrap().count() == 2, "the frame and the view");
+
     press(&mut app, KeyCode::KeyS);
     let scene = preview(&app).clip.as_ref().unwrap().planned.spec.scene.clone();
     assert_eq!(preview(&app).scene.as_deref(), Some(scene.as_str()), "S: a scene is chosen and used");
