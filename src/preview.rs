@@ -383,8 +383,9 @@ impl Preview {
         }
     }
 
-    /// The work surface's outline, the actors' paths and the role objects' tracks, projected
-    /// through the frame's camera; with the orbit camera, the clip camera's frustum too.
+    /// The work surface's outline, the scene's action area, the actors' paths and the role
+    /// objects' tracks, projected through the frame's camera; with the orbit camera, the clip
+    /// camera's frustum too.
     fn draw_gizmos(&self, view: &mut RgbImage, clip: &PreviewClip) {
         let spec = &clip.planned.spec;
         let video = self.options.video;
@@ -410,6 +411,13 @@ impl Preview {
             Vec3::new(x0, top, z0),
         ];
         polyline(view, &rect, Rgb([255, 255, 255]));
+        // The scene's action area, where role objects are placed (axis-aligned on the table).
+        if let Some(scene) = self.content.scenes.iter().find(|s| s.def.name == spec.scene) {
+            let ([cx, cz], [hx, hz]) = (scene.def.action_area.center, scene.def.action_area.half_extents);
+            let corner = |sx: f32, sz: f32| Vec3::new(cx + sx * hx, top, cz + sz * hz);
+            let area = [corner(-1.0, -1.0), corner(1.0, -1.0), corner(1.0, 1.0), corner(-1.0, 1.0), corner(-1.0, -1.0)];
+            polyline(view, &area, Rgb([255, 140, 0]));
+        }
         for actor in &spec.actors {
             let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) else { continue };
             let points: Vec<Vec3> = (0..=40)
