@@ -14,7 +14,7 @@ use bevy_rapier3d::rapier::dynamics::{FrictionModel, IntegrationParameters};
 use serde::{Deserialize, Serialize};
 
 use crate::spec::{ClipSpec, Grip};
-use crate::world::{ObjectIndex, PhysicsEntities, spawn_physics};
+use crate::world::{PhysicsEntities, spawn_physics};
 
 /// A rigid pose: position and rotation quaternion (x, y, z, w).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -95,38 +95,20 @@ impl Trajectory {
     }
 }
 
-/// Who touched what: collision starts by physics step.
+/// Who touched what: every contact start and end, by physics step, as Rapier reported it.
 #[derive(Resource, Default)]
 struct ContactLog {
     step: u32,
-    /// `(step, object index)` for the actor touching an object.
-    actor_contacts: Vec<(u32, usize)>,
-    /// `(step, object index, object index)` for two objects touching.
-    object_contacts: Vec<(u32, usize, usize)>,
-    /// Every contact start and end between two bodies: `(step, started, entity, entity)`.
+    /// `(step, started, entity, entity)`.
     changes: Vec<(u32, bool, Entity, Entity)>,
 }
 
-fn log_contacts(
-    mut events: MessageReader<CollisionEvent>,
-    actors: Query<(), With<crate::world::Actor>>,
-    objects: Query<&ObjectIndex>,
-    mut log: ResMut<ContactLog>,
-) {
+fn log_contacts(mut events: MessageReader<CollisionEvent>, mut log: ResMut<ContactLog>) {
     for event in events.read() {
         let step = log.step;
         match *event {
             CollisionEvent::Started(a, b, _) => log.changes.push((step, true, a, b)),
             CollisionEvent::Stopped(a, b, _) => log.changes.push((step, false, a, b)),
-        }
-        if let CollisionEvent::Started(a, b, _) = *event {
-            let step = log.step;
-            match (objects.get(a).ok(), objects.get(b).ok()) {
-                (Some(x), Some(y)) => log.object_contacts.push((step, x.0.min(y.0), x.0.max(y.0))),
-                (Some(object), None) if actors.contains(b) => log.actor_contacts.push((step, object.0)),
-                (None, Some(object)) if actors.contains(a) => log.actor_contacts.push((step, object.0)),
-                _ => {}
-            }
         }
     }
 }
@@ -217,22 +199,11 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
     }
     let log = app.world().resource::<ContactLog>();
     let frame_of = |step: u32| step.div_ceil(steps_per_frame);
-    let first_actor_contact = (0..spec.objects.len())
-        .map(|index| log.actor_contacts.iter().filter(|(_, o)| *o == index).map(|(step, _)| frame_of(*step)).min())
-        .collect();
-    let mut object_contacts: Vec<(usize, usize, u32)> = Vec::new();
-    for &(step, a, b) in &log.object_contacts {
-        match object_contacts.iter_mut().find(|(x, y, _)| (*x, *y) == (a, b)) {
-            Some(known) => known.2 = known.2.min(frame_of(step)),
-            None => object_contacts.push((a, b, frame_of(step))),
-        }
-    }
-    object_contacts.sort();
     let body = |entity: Entity| {
         let actor = entities.actors.iter().position(|e| *e == entity).map(Body::Actor);
         actor.or_else(|| entities.objects.iter().position(|e| *e == entity).map(Body::Object))
     };
-    let contacts = log
+    let contacts: Vec<ContactEvent> = log
         .changes
         .iter()
         .filter_map(|&(step, started, a, b)| {
@@ -243,6 +214,24 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
         })
         .filter(|event| matches!(event.b, Body::Object(_)))
         .collect();
+    let starts = || contacts.iter().filter(|event| event.started);
+    let first_actor_contact = (0..spec.objects.len())
+        .map(|index| {
+            starts()
+                .filter(|e| matches!((e.a, e.b), (Body::Actor(_), Body::Object(i)) if i == index))
+                .map(|e| e.frame)
+                .min()
+        })
+        .collect();
+    let mut object_contacts: Vec<(usize, usize, u32)> = Vec::new();
+    for event in starts() {
+        let (Body::Object(a), Body::Object(b)) = (event.a, event.b) else { continue };
+        match object_contacts.iter_mut().find(|(x, y, _)| (*x, *y) == (a, b)) {
+            Some(known) => known.2 = known.2.min(event.frame),
+            None => object_contacts.push((a, b, event.frame)),
+        }
+    }
+    object_contacts.sort();
     Trajectory { frames, first_actor_contact, object_contacts, contacts }
 }
 
