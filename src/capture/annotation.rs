@@ -17,6 +17,7 @@ use bevy::render::render_resource::AsBindGroup;
 use bevy::shader::ShaderRef;
 use image::{GrayImage, ImageBuffer, Luma};
 
+use crate::spec::ClipSpec;
 use crate::world::{Actor, ClipEntity, VisualEntities};
 
 /// The render layer of the annotation twins and camera.
@@ -86,15 +87,15 @@ pub fn annotation_camera(target: Handle<Image>) -> impl Bundle {
     )
 }
 
-/// Gives every mesh of the clip an annotation twin: objects get ids 1..=N in spec order, actors
-/// N+1.., everything else (surfaces, walls) 0.
-pub fn spawn_annotation_twins(world: &mut World, visuals: &VisualEntities) {
+/// Gives every mesh of the clip an annotation twin carrying its owner's instance id (the spec's
+/// objects' and actors' ids; everything else, surfaces and walls, 0).
+pub fn spawn_annotation_twins(world: &mut World, spec: &ClipSpec, visuals: &VisualEntities) {
     let mut ids: Vec<(Entity, u32)> = Vec::new();
     for (index, entity) in visuals.objects.iter().enumerate() {
-        ids.push((*entity, index as u32 + 1));
+        ids.push((*entity, spec.object_instance_id(index)));
     }
     for (index, actor) in visuals.actors.iter().enumerate() {
-        let id = (visuals.objects.len() + 1 + index) as u32;
+        let id = spec.actor_instance_id(index);
         for child in world.get::<Children>(*actor).map(|c| c.to_vec()).unwrap_or_default() {
             ids.push((child, id));
         }

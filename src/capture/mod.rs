@@ -415,22 +415,19 @@ impl Renderer {
         self.clear_clip();
         let visuals = spawn_visuals(self.world(), spec);
         if annotate {
-            spawn_annotation_twins(self.world(), &visuals);
+            spawn_annotation_twins(self.world(), spec, &visuals);
         }
         let camera = self.camera;
         let annotation_camera = self.annotation.as_ref().map(|(camera, _)| *camera);
         let annotation_target = self.annotation.as_ref().map(|(_, target)| target.clone());
         let camera_spec = &spec.camera;
+        // Their poses are set per frame by `place`.
         for camera in std::iter::once(camera).chain(annotation_camera) {
-            self.world().entity_mut(camera).insert((
-                Transform::from_translation(Vec3::from(camera_spec.position))
-                    .looking_at(Vec3::from(camera_spec.look_at), Vec3::Y),
-                Projection::Perspective(PerspectiveProjection {
-                    fov: camera_spec.fov_deg.to_radians(),
-                    near: 0.02,
-                    ..default()
-                }),
-            ));
+            self.world().entity_mut(camera).insert(Projection::Perspective(PerspectiveProjection {
+                fov: camera_spec.fov_deg.to_radians(),
+                near: 0.02,
+                ..default()
+            }));
         }
         let place = |world: &mut World, frame: usize| {
             // The camera's scripted motion and hand-held sway.

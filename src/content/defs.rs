@@ -343,6 +343,17 @@ pub enum ActorKind {
     Block,
 }
 
+impl ActorKind {
+    /// As written in labels and annotations: "hand", "stick", "block".
+    pub fn name(self) -> &'static str {
+        match self {
+            ActorKind::Hand => "hand",
+            ActorKind::Stick => "stick",
+            ActorKind::Block => "block",
+        }
+    }
+}
+
 /// A direction relative to the clip's camera: left and right as seen in the image, toward and
 /// away from the camera along the ground, up and down in the world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -199,7 +199,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
                     let pose = &state.objects[index];
                     let motion = state.velocities.get(index).copied().unwrap_or_default();
                     let (centre, rotation) = (Vec3::from(pose.position), Quat::from_array(pose.rotation));
-                    let id = u8::try_from(index + 1).ok();
+                    let id = u8::try_from(spec.object_instance_id(index)).ok();
                     let visible =
                         masks.and_then(|m| m.get(frame)).map(|stats| id.and_then(|id| stats.by_id.get(&id).copied()));
                     let (visible_box_2d, visible_pixels, visible_fraction) = match visible {
@@ -225,7 +225,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
                 })
                 .collect();
             ObjectAnnotations {
-                id: index as u32 + 1,
+                id: spec.object_instance_id(index),
                 kind: object.kind.clone(),
                 name: object.name.clone(),
                 role: object.role.clone(),
@@ -240,8 +240,8 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
         .iter()
         .enumerate()
         .map(|(index, actor)| ActorAnnotations {
-            id: (spec.objects.len() + 1 + index) as u32,
-            kind: format!("{:?}", actor.kind).to_lowercase(),
+            id: spec.actor_instance_id(index),
+            kind: actor.kind.name().to_string(),
             contact_point: trajectory.frames.iter().map(|state| state.actors[index].position).collect(),
         })
         .collect();
@@ -280,12 +280,18 @@ fn opencv_extrinsics(position: Vec3, rotation: Quat) -> [[f32; 4]; 3] {
     [row(0), row(1), row(2)]
 }
 
+/// The eight corners of a box of half extents `half` about its centre.
+fn box_corners(half: Vec3) -> [Vec3; 8] {
+    std::array::from_fn(|corner| {
+        let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
+        Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z)
+    })
+}
+
 /// The pixel bounds of a box's projected corners, clipped to the image.
 fn projected_box(camera: &CameraModel, centre: Vec3, rotation: Quat, half: Vec3) -> Option<[f32; 4]> {
     let mut bounds: Option<[f32; 4]> = None;
-    for corner in 0..8 {
-        let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
-        let local = Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z);
+    for local in box_corners(half) {
         // A corner behind the camera makes the box's projection unbounded; leave such boxes out.
         let pixel = camera.project(centre + rotation * local)?;
         let b = bounds.get_or_insert([pixel.x, pixel.y, pixel.x, pixel.y]);
@@ -301,13 +307,7 @@ fn projected_box(camera: &CameraModel, centre: Vec3, rotation: Quat, half: Vec3)
 fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotation: Quat) -> f32 {
     let mut local = Vec::new();
     match *shape {
-        ShapeSpec::Box { size } => {
-            let half = Vec3::from(size) / 2.0;
-            for corner in 0..8 {
-                let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
-                local.push(Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z));
-            }
-        }
+        ShapeSpec::Box { size } => local.extend(box_corners(Vec3::from(size) / 2.0)),
         ShapeSpec::Cylinder { radius, height } => {
             for step in 0..48 {
                 let angle = step as f32 / 48.0 * std::f32::consts::TAU;

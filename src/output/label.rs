@@ -106,13 +106,13 @@ impl ClipLabel {
             videos: video.formats.iter().map(|f| f.file_name().to_string()).collect(),
             masks: video.masks,
             depth: video.depth,
-            instances: spec
-                .objects
-                .iter()
-                .map(|o| (o.name.clone(), o.role.clone()))
-                .chain(spec.actors.iter().map(|a| (format!("{:?}", a.kind).to_lowercase(), Some("actor".to_string()))))
-                .enumerate()
-                .map(|(index, (name, role))| Instance { id: index as u32 + 1, name, role })
+            instances: (spec.objects.iter().enumerate())
+                .map(|(i, o)| Instance { id: spec.object_instance_id(i), name: o.name.clone(), role: o.role.clone() })
+                .chain(spec.actors.iter().enumerate().map(|(i, a)| Instance {
+                    id: spec.actor_instance_id(i),
+                    name: a.kind.name().to_string(),
+                    role: Some("actor".to_string()),
+                }))
                 .collect(),
             attempts: spec.attempt + 1,
             rejected,

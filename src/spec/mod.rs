@@ -311,6 +311,16 @@ impl ClipSpec {
         work_rect(surface)
     }
 
+    /// The instance id of object `index` in masks and annotations (0 is the background).
+    pub fn object_instance_id(&self, index: usize) -> u32 {
+        index as u32 + 1
+    }
+
+    /// The instance id of actor `index`: after the objects'.
+    pub fn actor_instance_id(&self, index: usize) -> u32 {
+        (self.objects.len() + 1 + index) as u32
+    }
+
     /// Every object playing `role`, by index: one, or a stack's pieces (bottom first).
     pub fn role_indices(&self, role: &str) -> Vec<usize> {
         (0..self.objects.len()).filter(|&i| self.objects[i].role.as_deref() == Some(role)).collect()
