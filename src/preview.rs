@@ -43,7 +43,8 @@ const WINDOW_WARM_UP_UPDATES: u32 = 30;
 /// Sampling attempts per clip, as `generate`'s default.
 const MAX_ATTEMPTS: u32 = 20;
 
-/// What to preview and how.
+/// What to preview and how. The keys change the selection (scene, action, seed) and the
+/// overlays here, in place.
 #[derive(Debug, Clone)]
 pub struct PreviewOptions {
     pub scenes_dir: PathBuf,
@@ -82,14 +83,9 @@ pub struct Preview {
     pub options: PreviewOptions,
     /// The last content that loaded without errors.
     pub content: Content,
-    pub scene: Option<String>,
-    pub action: Option<String>,
-    pub seed: u64,
-    pub index: u64,
     pub clip: Option<PreviewClip>,
     pub frame: u32,
     pub paused: bool,
-    pub overlays: bool,
     pub gizmos: bool,
     /// Degrees about the vertical and metres from the clip camera's look-at point, when the
     /// free orbit camera is on.
@@ -112,11 +108,6 @@ impl Preview {
         let content = Content::load(&options.scenes_dir, &options.actions_dir, &options.objects)?;
         let watched = newest_change(&options);
         Ok(Preview {
-            scene: options.scene.clone(),
-            action: options.action.clone(),
-            seed: options.seed,
-            index: options.index,
-            overlays: options.overlays,
             content,
             clip: None,
             frame: 0,
@@ -137,8 +128,8 @@ impl Preview {
     /// The content narrowed to the selected scene and action, as `generate` narrows it.
     fn selected(&self) -> Result<Content, String> {
         let mut content = self.content.clone();
-        let scenes: Vec<String> = self.scene.iter().cloned().collect();
-        let actions: Vec<String> = self.action.iter().cloned().collect();
+        let scenes: Vec<String> = self.options.scene.iter().cloned().collect();
+        let actions: Vec<String> = self.options.action.iter().cloned().collect();
         content.select(&scenes, &actions)?;
         Ok(content)
     }
@@ -148,7 +139,7 @@ impl Preview {
         self.dirty = false;
         self.orbit_view = None;
         let result = self.selected().and_then(|content| {
-            let planned = plan_clip(&content, self.seed, self.index, self.options.video, MAX_ATTEMPTS)
+            let planned = plan_clip(&content, self.options.seed, self.options.index, self.options.video, MAX_ATTEMPTS)
                 .map_err(|e| e.to_string())?;
             let action = content
                 .actions
@@ -205,21 +196,21 @@ impl Preview {
     pub fn press(&mut self, key: KeyCode) {
         match key {
             KeyCode::KeyN => {
-                self.seed = self.seed.wrapping_add(1);
+                self.options.seed = self.options.seed.wrapping_add(1);
                 self.dirty = true;
             }
             KeyCode::KeyB => {
-                self.seed = self.seed.wrapping_sub(1);
+                self.options.seed = self.options.seed.wrapping_sub(1);
                 self.dirty = true;
             }
             KeyCode::KeyS => {
                 let names = self.content.scenes.iter().map(|s| s.def.name.clone()).collect();
-                self.scene = Self::cycle(names, &self.scene);
+                self.options.scene = Self::cycle(names, &self.options.scene);
                 self.dirty = true;
             }
             KeyCode::KeyA => {
                 let names = self.content.actions.iter().map(|a| a.def.name.clone()).collect();
-                self.action = Self::cycle(names, &self.action);
+                self.options.action = Self::cycle(names, &self.options.action);
                 self.dirty = true;
             }
             KeyCode::Space => self.paused = !self.paused,
@@ -235,7 +226,7 @@ impl Preview {
                 self.frame = 0;
                 self.playing_s = 0.0;
             }
-            KeyCode::Tab => self.overlays = !self.overlays,
+            KeyCode::Tab => self.options.overlays = !self.options.overlays,
             KeyCode::KeyG => self.gizmos = !self.gizmos,
             KeyCode::KeyC => self.orbit = if self.orbit.is_some() { None } else { Some((30.0, 1.4)) },
             KeyCode::ArrowLeft | KeyCode::ArrowRight | KeyCode::ArrowUp | KeyCode::ArrowDown => {
@@ -271,8 +262,14 @@ impl Preview {
     pub fn save_current(&self, dir: &Path) -> Result<PathBuf, String> {
         let clip = self.clip.as_ref().ok_or("no clip to save")?;
         let spec = &clip.planned.spec;
-        let stem =
-            format!("preview-{}-{}-s{}-i{}-f{:03}", spec.scene, spec.action, self.seed, self.index, self.frame + 1);
+        let stem = format!(
+            "preview-{}-{}-s{}-i{}-f{:03}",
+            spec.scene,
+            spec.action,
+            self.options.seed,
+            self.options.index,
+            self.frame + 1
+        );
         let path = dir.join(format!("{stem}.jpg"));
         write_jpeg(&path, &clip.frames[self.frame as usize]).map_err(|e| e.to_string())?;
         self.view().save(dir.join(format!("{stem}-view.png"))).map_err(|e| e.to_string())?;
@@ -326,7 +323,7 @@ impl Preview {
         if self.gizmos {
             self.draw_gizmos(&mut view, clip);
         }
-        if self.overlays {
+        if self.options.overlays {
             self.draw_texts(&mut view, Some(clip));
         }
         view
@@ -359,8 +356,8 @@ impl Preview {
                     "scene {}  action {}  seed {}  index {}  frame {}/{}{}{}",
                     spec.scene,
                     spec.action,
-                    self.seed,
-                    self.index,
+                    self.options.seed,
+                    self.options.index,
                     self.frame + 1,
                     clip.frames.len(),
                     if self.paused { "  paused" } else { "" },

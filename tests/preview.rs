@@ -87,7 +87,7 @@ fn keys_change_seed_action_playback_and_overlays() {
 
     let with_overlays = preview(&app).view();
     press(&mut app, KeyCode::Tab);
-    assert!(!preview(&app).overlays, "Tab hides the overlays");
+    assert!(!preview(&app).options.overlays, "Tab hides the overlays");
     let without = preview(&app).view();
     assert_eq!(without.dimensions(), (128, 128));
     assert_ne!(with_overlays, without, "the overlays draw over the frame");
@@ -105,7 +105,7 @@ fn keys_change_seed_action_playback_and_overlays() {
 
     press(&mut app, KeyCode::KeyS);
     let scene = preview(&app).clip.as_ref().unwrap().planned.spec.scene.clone();
-    assert_eq!(preview(&app).scene.as_deref(), Some(scene.as_str()), "S: a scene is chosen and used");
+    assert_eq!(preview(&app).options.scene.as_deref(), Some(scene.as_str()), "S: a scene is chosen and used");
 
     // The orbit camera renders the scene from elsewhere; the gizmos draw over it.
     press(&mut app, KeyCode::KeyC);
