@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
 
 use synthact::bench::run_benchmark;
 use synthact::content::{
-    Content, DatasetConfigDef, default_actions_dir, default_objects_file, default_scenes_dir, load_dataset_config,
+    ANNOTATION_CHOICES, AnnotationImage, Content, DatasetConfigDef, default_actions_dir, default_objects_file,
+    default_scenes_dir, load_dataset_config, parse_annotation,
 };
 use synthact::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateOptions, Progress, Shard, Summary, generate, merge, rerender};
 use synthact::output::{ClipLabel, SplitRule, VideoFormat, VideoOutput};
@@ -689,12 +690,11 @@ fn video_output(
     }
     let (mut masks, mut depth) = (false, false);
     for name in annotations {
-        match name.as_str() {
-            "masks" => masks = true,
-            "depth" => depth = true,
-            // Poses, boxes and events are always written.
-            "boxes" | "poses" => {}
-            other => bail!("unknown annotation {other:?}; use masks, depth (boxes and poses are always written)"),
+        match parse_annotation(name) {
+            Some(Some(AnnotationImage::Masks)) => masks = true,
+            Some(Some(AnnotationImage::Depth)) => depth = true,
+            Some(None) => {}
+            None => bail!("unknown annotation {name:?}; {ANNOTATION_CHOICES}"),
         }
     }
     Ok(VideoOutput { formats, keep_frames, masks, depth })

@@ -54,6 +54,27 @@ pub struct DatasetConfigDef {
     pub webdataset: Option<bool>,
 }
 
+/// An annotation image a dataset can ask for, beyond the poses, boxes and events every clip gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnotationImage {
+    Masks,
+    Depth,
+}
+
+/// What to say after an unknown annotation name.
+pub const ANNOTATION_CHOICES: &str = "use masks, depth (boxes and poses are always written)";
+
+/// An annotation name (`--annotations`, `annotations: [...]`): `Some(Some(image))` for "masks" and
+/// "depth", `Some(None)` for "boxes" and "poses" (always written), `None` if unknown.
+pub fn parse_annotation(name: &str) -> Option<Option<AnnotationImage>> {
+    match name {
+        "masks" => Some(Some(AnnotationImage::Masks)),
+        "depth" => Some(Some(AnnotationImage::Depth)),
+        "boxes" | "poses" => Some(None),
+        _ => None,
+    }
+}
+
 /// Loads and checks a dataset configuration against the loaded content.
 pub fn load_dataset_config(path: &Path, content: &Content) -> Result<Loaded<DatasetConfigDef>, ContentError> {
     let mut problems = Vec::new();
@@ -100,9 +121,8 @@ pub fn load_dataset_config(path: &Path, content: &Content) -> Result<Loaded<Data
         }
     }
     for (i, annotation) in def.annotations.iter().enumerate() {
-        if !matches!(annotation.as_str(), "masks" | "depth" | "boxes" | "poses") {
-            let message =
-                format!("unknown annotation `{annotation}`; use masks, depth (boxes and poses are always written)");
+        if parse_annotation(annotation).is_none() {
+            let message = format!("unknown annotation `{annotation}`; {ANNOTATION_CHOICES}");
             problems.push(config.problem(&format!("annotations[{i}]"), message));
         }
     }

@@ -12,7 +12,7 @@ mod locate;
 mod ssv2;
 mod validate;
 
-pub use dataset::{DatasetConfigDef, load_dataset_config};
+pub use dataset::{ANNOTATION_CHOICES, AnnotationImage, DatasetConfigDef, load_dataset_config, parse_annotation};
 pub use defs::*;
 pub use load::{Content, ContentError, Loaded, Problem};
 pub use locate::{LineCol, SourceMap};
