@@ -736,12 +736,11 @@ fn sample_actor(
                 let along = Vec3::Y.cross(face).normalize();
                 let along = if along.dot(position - centre) >= 0.0 { along } else { -along };
                 let pivot = pivot.map_or(0.4, |range| uniform(rng, range));
-                let centre = centre - along * pivot * reach(object, along);
-                let offset = position - centre;
+                let axis = centre - along * pivot * reach(object, along);
+                let offset = position - axis;
                 // Of the two senses, the one whose first motion heads into the face the actor
                 // started beside (it faces that face).
-                let tangent = Vec3::Y.cross(offset);
-                let sense = if tangent.dot(axes.direction(facing)) >= 0.0 { 1.0 } else { -1.0 };
+                let sense = if Vec3::Y.cross(offset).dot(face) >= 0.0 { 1.0 } else { -1.0 };
                 let angle = sense * uniform(rng, *degrees).to_radians();
                 let begin = frames(rng, *start).max(last_end);
                 let end = begin + frames(rng, *duration).max(1.0);
@@ -749,10 +748,10 @@ fn sample_actor(
                 let pieces = ((angle.abs().to_degrees() / 5.0).ceil() as usize).max(1);
                 for piece in 0..=pieces {
                     let t = piece as f32 / pieces as f32;
-                    let point = centre + Quat::from_rotation_y(angle * t) * offset;
+                    let point = axis + Quat::from_rotation_y(angle * t) * offset;
                     path.push(ActorKeyframe { frame: begin + (end - begin) * t, position: point.to_array() });
                 }
-                position = centre + Quat::from_rotation_y(angle) * offset;
+                position = axis + Quat::from_rotation_y(angle) * offset;
                 last_end = end;
             }
             ScriptStep::Retreat { toward, distance, delay, duration, .. } => {
