@@ -217,6 +217,34 @@ fn json_lines_mode_reports_every_clip_then_a_summary() {
     assert!(per_action.iter().all(|a| a["acceptance_rate"].as_f64().unwrap() > 0.0));
 }
 
+#[test]
+fn in_a_terminal_a_progress_bar_shows_clips_rate_eta_and_rejections_then_a_summary() {
+    // `script` (util-linux, on every Debian) runs the command on a pseudo-terminal, as a user's
+    // shell would: stdout is a terminal, so `generate` draws its bar instead of one line per clip.
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = vec![env!("CARGO_BIN_EXE_synthact").to_string(), "generate".into(), "--clips".into(), "4".into()];
+    command.extend(["--out".to_string(), dir.path().to_str().unwrap().to_string()]);
+    command.extend(SMALL.iter().chain(REAL_TIME_FEW_FRAMES.iter()).map(|a| a.to_string()));
+    let output = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command.join(" "), "/dev/null"])
+        .env("COLUMNS", "160")
+        .output()
+        .expect("`script` (util-linux) runs");
+    let shown = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "generate under a terminal failed:\n{shown}\n{}", stderr(&output));
+    // What the bar draws while clips finish: done of total, a rate, an ETA, rejected attempts.
+    let bar = shown.find("/4 clips").expect("the bar shows clips done of 4");
+    assert!(shown[bar..].contains("/s"), "the bar shows a rate: {shown:?}");
+    assert!(shown.contains("ETA"), "the bar shows an ETA: {shown:?}");
+    assert!(shown.contains("rejected attempts"), "the bar counts rejected attempts: {shown:?}");
+    // Then the summary, and no per-clip lines (those are for pipes and files).
+    assert!(shown.contains("wrote 4 clip(s), skipped 0"), "summary: {shown:?}");
+    assert!(shown.contains("% accepted"), "per-class acceptance in the summary: {shown:?}");
+    assert!(!shown.contains("attempt)"), "per-clip lines are not printed under a bar: {shown:?}");
+    let labels = files_under(dir.path()).into_iter().filter(|f| f.ends_with("label.json")).count();
+    assert_eq!(labels, 4);
+}
+
 fn synthact_in(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_synthact")).args(args).output().unwrap()
 }
