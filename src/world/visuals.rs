@@ -12,6 +12,10 @@ use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start,
 use crate::content::LampKind;
 use crate::spec::{ActorSpec, ClipSpec, ImageFileSpec, ShapeSpec, TextureSpec};
 
+/// The sun: one entity kept from clip to clip (not a [`ClipEntity`]), given each clip's light.
+#[derive(Component)]
+pub struct Sun;
+
 /// Entities of the rendered world, indexed like the spec.
 #[derive(Debug, Clone)]
 pub struct VisualEntities {
@@ -168,8 +172,7 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
     let sun = Vec3::from(lighting.sun_direction);
     let up = if sun.y.abs() > 0.99 { Vec3::Z } else { Vec3::Y };
     let area_centre = Vec3::from(spec.camera.look_at);
-    world.spawn((
-        ClipEntity,
+    let sun_light = (
         DirectionalLight {
             illuminance: lighting.sun_illuminance,
             color: srgb(lighting.sun_color),
@@ -181,7 +184,19 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         CascadeShadowConfigBuilder { num_cascades: 1, minimum_distance: 0.1, maximum_distance: 2.5, ..default() }
             .build(),
         Transform::from_translation(area_centre + sun * 5.0).looking_at(area_centre, up),
-    ));
+    );
+    // One sun entity for the renderer's life, given each clip's light. A new shadow-casting
+    // light per clip made resident memory grow by about 60 KB a clip for good (measured over 400
+    // clips: 60 KB a clip with a new sun each clip, under 10 KB with one sun); the frames are the
+    // same either way (tested, and 6 clips with masks and depth compared byte for byte).
+    match world.query_filtered::<Entity, With<Sun>>().iter(world).next() {
+        Some(sun) => {
+            world.entity_mut(sun).insert(sun_light);
+        }
+        None => {
+            world.spawn((Sun, sun_light));
+        }
+    }
     for lamp in &lighting.lamps {
         let (position, aim) = (Vec3::from(lamp.position), Vec3::from(lamp.aim));
         let transform = Transform::from_translation(position).looking_at(aim, Vec3::Y);
