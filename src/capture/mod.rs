@@ -164,6 +164,12 @@ impl Renderer {
         self.apps.main.world_mut()
     }
 
+    /// The renderer's main world, for inspection by tests and tools (what is spawned, how many
+    /// entities live); changing it may break the next clip.
+    pub fn main_world(&mut self) -> &mut World {
+        self.world()
+    }
+
     /// Renders into a new `width` x `height` target (no-op if the size is unchanged).
     fn set_size(&mut self, width: u32, height: u32) {
         if self.size == (width, height) {
