@@ -226,7 +226,7 @@ fn in_a_terminal_a_progress_bar_shows_clips_rate_eta_and_rejections_then_a_summa
     command.extend(["--out".to_string(), dir.path().to_str().unwrap().to_string()]);
     command.extend(SMALL.iter().chain(REAL_TIME_FEW_FRAMES.iter()).map(|a| a.to_string()));
     let output = Command::new("script")
-        .args(["--quiet", "--return", "--command", &command.join(" "), "/dev/null"])
+        .args(["--quiet", "--return", "--command", &shell_words(&command), "/dev/null"])
         .env("COLUMNS", "160")
         .output()
         .expect("`script` (util-linux) runs");
@@ -243,6 +243,11 @@ fn in_a_terminal_a_progress_bar_shows_clips_rate_eta_and_rejections_then_a_summa
     assert!(!shown.contains("attempt)"), "per-clip lines are not printed under a bar: {shown:?}");
     let labels = files_under(dir.path()).into_iter().filter(|f| f.ends_with("label.json")).count();
     assert_eq!(labels, 4);
+}
+
+/// `words` as one shell command line, each word single-quoted.
+fn shell_words(words: &[String]) -> String {
+    words.iter().map(|word| format!("'{}'", word.replace('\'', r"'\''"))).collect::<Vec<_>>().join(" ")
 }
 
 fn synthact_in(args: &[&str]) -> std::process::Output {

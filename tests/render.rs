@@ -278,8 +278,9 @@ fn a_renderer_keeps_one_sun_and_a_constant_world_from_clip_to_clip() {
     let clips: Vec<PlannedClip> = (0..3).map(|index| plan_clip(&content, SEED, index, video, 20).unwrap()).collect();
     let mut renderer = Renderer::new(video.width, video.height);
     let mut suns = Vec::new();
-    let mut entity_counts = Vec::new();
-    for round in 0..2 {
+    // Entities alive after each clip, the first and the second time round.
+    let mut entity_counts = [Vec::new(), Vec::new()];
+    for counts in &mut entity_counts {
         for clip in &clips {
             render(&mut renderer, clip);
             let world = renderer.main_world();
@@ -288,14 +289,11 @@ fn a_renderer_keeps_one_sun_and_a_constant_world_from_clip_to_clip() {
             assert_eq!(lights.len(), 1, "one sun after clip {}", clip.spec.id);
             assert_eq!(lights[0].1.illuminance, clip.spec.lighting.sun_illuminance, "the sun has the clip's light");
             suns.push(lights[0].0);
-            entity_counts.push((round, world.entities().count_spawned()));
+            counts.push(world.entities().count_spawned());
         }
     }
     assert!(suns.iter().all(|sun| *sun == suns[0]), "the same sun entity throughout: {suns:?}");
-    // The same clips again leave the same number of entities behind.
-    let (first, second): (Vec<_>, Vec<_>) = entity_counts.iter().partition(|(round, _)| *round == 0);
-    let counts = |round: Vec<&(i32, u32)>| round.iter().map(|(_, count)| *count).collect::<Vec<_>>();
-    assert_eq!(counts(first), counts(second), "entities alive after each clip, first and second time");
+    assert_eq!(entity_counts[0], entity_counts[1], "the same clips again leave the same number of entities");
 }
 
 #[test]
