@@ -123,7 +123,8 @@ fn object_mesh(shape: &ShapeSpec) -> Mesh {
 }
 
 /// Spawns the spec's surfaces, objects (at their initial poses), actor and lights into `world`
-/// (an app with Bevy's PBR renderer). The camera is the caller's.
+/// (an app with Bevy's PBR renderer); the sun already in `world` from an earlier clip, if any,
+/// is given this clip's light instead (see [`Sun`]). The camera is the caller's.
 pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
     world.insert_resource(ClipTextures::default());
     for surface in &spec.surfaces {
