@@ -222,6 +222,9 @@ pub struct Summary {
     pub startup: Duration,
     /// Sampling, simulation and verification, all attempts, summed over workers.
     pub planning: Duration,
+    /// The device the clips were rendered on ([`Renderer::device_description`]); none if no
+    /// clip needed rendering.
+    pub renderer: Option<String>,
 }
 
 impl Summary {
@@ -324,7 +327,10 @@ fn run_worker<P: FnMut(Progress)>(
             None => {
                 let creating = Instant::now();
                 let created = renderer.insert(Renderer::new(spec.video.width, spec.video.height));
-                shared.lock().expect("summary lock").0.startup += creating.elapsed();
+                let device = created.device_description();
+                let summary = &mut shared.lock().expect("summary lock").0;
+                summary.startup += creating.elapsed();
+                summary.renderer.get_or_insert(device);
                 created
             }
         };

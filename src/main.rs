@@ -540,6 +540,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "clips: {}  frames: {}  size: {}x{}  workers: {}",
                     report.clips, report.frames, report.width, report.height, report.workers
                 );
+                println!("renderer: {}", report.renderer);
+                if let Some(hint) = synthact::capture::slow_driver_hint(&report.renderer) {
+                    println!("note: {hint}");
+                }
                 println!("end to end: {:.1} frames/s ({:.1} s wall)", report.end_to_end_fps, report.wall_s);
                 println!("render + readback: {:.1} ms/frame", report.render_ms_per_frame);
                 println!(
@@ -644,6 +648,7 @@ impl Reporter {
                     "event": "summary", "written": summary.written, "skipped": summary.skipped,
                     "frames": summary.frames, "seconds": summary.wall.as_secs_f64(),
                     "frames_per_second": summary.frames_per_second(), "per_action": per_class,
+                    "renderer": summary.renderer,
                 })
             ),
             ReportMode::Bar | ReportMode::Lines => {
@@ -656,6 +661,12 @@ impl Reporter {
                     summary.frames_per_second(),
                     out.display()
                 );
+                if let Some(renderer) = &summary.renderer {
+                    println!("rendered on {renderer}");
+                    if let Some(hint) = synthact::capture::slow_driver_hint(renderer) {
+                        println!("note: {hint}");
+                    }
+                }
                 for (action, class) in &summary.per_action {
                     println!(
                         "  {action:<24} {:>5} clips  {:>5} attempts  {:>5.1}% accepted",

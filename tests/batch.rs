@@ -215,6 +215,8 @@ fn json_lines_mode_reports_every_clip_then_a_summary() {
     let per_action = summary["per_action"].as_array().unwrap();
     assert_eq!(per_action.iter().map(|a| a["clips"].as_u64().unwrap()).sum::<u64>(), 4);
     assert!(per_action.iter().all(|a| a["acceptance_rate"].as_f64().unwrap() > 0.0));
+    // The device the clips were rendered on (its speed decides the run's).
+    assert!(!summary["renderer"].as_str().unwrap().is_empty(), "{summary}");
 }
 
 #[test]

@@ -321,3 +321,25 @@ fn trial_reports_pass_rates_and_fails_below_the_minimum() {
     assert!(!weak.status.success());
     assert!(stderr(&weak).contains("pass rate below 1.01 for: tip_over"), "{}", stderr(&weak));
 }
+
+#[test]
+fn bench_reports_frames_per_second_overhead_and_the_renderer() {
+    let output = synthact(
+        &["bench", "--clips", "2", "--json", "--width", "48", "--height", "40"]
+            .into_iter()
+            .chain(REAL_TIME_FEW_FRAMES)
+            .collect::<Vec<_>>(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["clips"], 2, "{report}");
+    assert_eq!(report["frames"], 12, "{report}");
+    assert_eq!((report["width"].as_u64(), report["height"].as_u64()), (Some(48), Some(40)));
+    let fps = report["end_to_end_fps"].as_f64().unwrap();
+    let wall = report["wall_s"].as_f64().unwrap();
+    assert!(fps > 0.0 && (fps * wall - 12.0).abs() < 0.01, "frames/s and wall time disagree: {report}");
+    assert!(report["render_ms_per_frame"].as_f64().unwrap() > 0.0, "{report}");
+    let overhead = report["overhead_fraction"].as_f64().unwrap();
+    assert!(overhead > 0.0 && overhead < 1.0, "{report}");
+    assert!(!report["renderer"].as_str().unwrap().is_empty(), "{report}");
+}

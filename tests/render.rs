@@ -5,8 +5,8 @@ mod common;
 
 use std::sync::Mutex;
 
-use common::{color_centroid, shows_a_scene};
 use bevy::prelude::{DirectionalLight, Entity};
+use common::{color_centroid, shows_a_scene};
 use image::RgbImage;
 use synthact::capture::Renderer;
 use synthact::content::Content;
