@@ -516,14 +516,13 @@ impl Renderer {
 /// A hint for a renderer description ([`Renderer::device_description`]) naming lavapipe from a
 /// Mesa older than 25, which renders the same frames markedly slower (measured on the 2-core
 /// development machine: 47 against 72 to 80 frames/s end to end at 224x224).
-pub fn slow_driver_hint(description: &str) -> Option<String> {
+pub fn slow_driver_hint(description: &str) -> Option<&'static str> {
     let version = description.split("Mesa ").nth(1)?;
     let major: u32 = version.split('.').next()?.parse().ok()?;
-    (description.contains("llvmpipe") && major < 25).then(|| {
+    (description.contains("llvmpipe") && major < 25).then_some(
         "lavapipe from Mesa 25 or newer renders the same frames about 1.6 times as fast \
-         (scripts/setup-system installs it on Debian)"
-            .to_string()
-    })
+         (scripts/setup-system installs it on Debian)",
+    )
 }
 
 #[cfg(test)]
