@@ -34,8 +34,7 @@ pub struct BenchReport {
     /// Starting the renderers (device and pipelines; the warm-up frames count as overhead), once
     /// per worker, summed.
     pub startup_ms: f64,
-    /// What rendered: the rasterizer and its driver (lavapipe from Mesa 25 renders these frames
-    /// about 1.6 times as fast as Mesa 22.3's, with the same bytes).
+    /// What rendered: the rasterizer and its driver ([`crate::capture::Renderer::device_description`]).
     pub renderer: String,
 }
 

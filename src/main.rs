@@ -540,10 +540,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "clips: {}  frames: {}  size: {}x{}  workers: {}",
                     report.clips, report.frames, report.width, report.height, report.workers
                 );
-                println!("renderer: {}", report.renderer);
-                if let Some(hint) = synthact::capture::slow_driver_hint(&report.renderer) {
-                    println!("note: {hint}");
-                }
+                print_device("renderer:", &report.renderer);
                 println!("end to end: {:.1} frames/s ({:.1} s wall)", report.end_to_end_fps, report.wall_s);
                 println!("render + readback: {:.1} ms/frame", report.render_ms_per_frame);
                 println!(
@@ -662,10 +659,7 @@ impl Reporter {
                     out.display()
                 );
                 if let Some(renderer) = &summary.renderer {
-                    println!("rendered on {renderer}");
-                    if let Some(hint) = synthact::capture::slow_driver_hint(renderer) {
-                        println!("note: {hint}");
-                    }
+                    print_device("rendered on", renderer);
                 }
                 for (action, class) in &summary.per_action {
                     println!(
@@ -677,6 +671,14 @@ impl Reporter {
                 }
             }
         }
+    }
+}
+
+/// Prints the device clips were rendered on, and a note when a faster driver exists for it.
+fn print_device(prefix: &str, device: &str) {
+    println!("{prefix} {device}");
+    if let Some(hint) = synthact::capture::slow_driver_hint(device) {
+        println!("note: {hint}");
     }
 }
 
