@@ -71,11 +71,12 @@ struct PreviewArgs {
     /// Start with the text overlays hidden (Tab toggles them).
     #[arg(long)]
     no_overlays: bool,
-    /// Quit after this many updates, one clip frame each (at least 30, so a new window has shown
-    /// its first frames before a --screenshot).
+    /// Quit after this many updates, one clip frame each (for scripted runs); the frame reached
+    /// is held while --save-frame and --screenshot are saved.
     #[arg(long)]
     exit_after: Option<u32>,
-    /// With --exit-after: save the window's contents to this PNG before quitting.
+    /// With --exit-after: save the window's contents to this PNG before quitting, once the window
+    /// shows the held frame (fails after 60 s of a window that shows something else).
     #[arg(long)]
     screenshot: Option<PathBuf>,
     /// With --exit-after: write clip frame K (from 0) as `generate` writes it, to --frame-out.

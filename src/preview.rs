@@ -10,16 +10,16 @@
 //! and clip index.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use bevy::app::AppExit;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::ScalingMode;
-use bevy::core_pipeline::tonemapping::Tonemapping;
+use bevy::core_pipeline::tonemapping::{DebandDither, Tonemapping};
 use bevy::input::InputPlugin;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::{ExitCondition, WindowResolution};
 use image::{Rgb, RgbImage};
 
@@ -38,8 +38,11 @@ pub const HELP: &str =
 
 /// How often the content files are checked for changes, seconds.
 const WATCH_INTERVAL_S: f32 = 0.5;
-/// Updates a scripted run waits at least before its window screenshot.
-const WINDOW_WARM_UP_UPDATES: u32 = 30;
+/// How long a scripted run waits for its window to show the clip before it gives up.
+const WINDOW_DEADLINE: Duration = Duration::from_secs(60);
+/// The largest mean difference, per channel in 0..255, between the view and a screenshot of
+/// the window that still counts as the window showing the view (sRGB texture round trips).
+const WINDOW_MATCH_TOLERANCE: f64 = 2.0;
 /// Sampling attempts per clip, as `generate`'s default.
 const MAX_ATTEMPTS: u32 = 20;
 
@@ -96,6 +99,8 @@ pub struct Preview {
     pub dirty: bool,
     /// Updates displayed so far.
     pub shown: u32,
+    /// A scripted run has reached its last update: playback holds still while it saves.
+    pub finishing: bool,
     playing_s: f32,
     watched: Option<SystemTime>,
     watch_timer: f32,
@@ -117,6 +122,7 @@ impl Preview {
             error: None,
             dirty: true,
             shown: 0,
+            finishing: false,
             playing_s: 0.0,
             watched,
             watch_timer: 0.0,
@@ -506,7 +512,7 @@ pub fn preview_core(app: &mut App, preview: Preview) {
     let video = preview.options.video;
     app.insert_resource(preview);
     app.insert_non_send(PreviewRenderer(Renderer::new(video.width, video.height)));
-    app.add_systems(Update, (read_keys, watch_files, rebuild, play, exit_when_done).chain());
+    app.add_systems(Update, (read_keys, watch_files, rebuild, play, finish_scripted_run).chain());
 }
 
 fn read_keys(keys: Res<ButtonInput<KeyCode>>, mut preview: ResMut<Preview>, mut exit: MessageWriter<AppExit>) {
@@ -545,41 +551,101 @@ fn play(time: Res<Time>, mut preview: ResMut<Preview>) {
     } else {
         time.delta_secs()
     };
-    preview.advance(step);
+    if !preview.finishing {
+        preview.advance(step);
+    }
     preview.shown += 1;
 }
 
-/// At the end of a scripted run: save what was asked, then quit once the window's screenshot
-/// (if any) is on disk.
-fn exit_when_done(
-    mut commands: Commands,
-    preview: Res<Preview>,
-    mut exit: MessageWriter<AppExit>,
-    mut asked: Local<u32>,
-) {
+/// At the end of a scripted run: hold the frame still, save the clip frame if asked, and quit
+/// unless the window's screenshot is still to be taken (`capture_window` does that).
+fn finish_scripted_run(mut preview: ResMut<Preview>, mut exit: MessageWriter<AppExit>) {
     let Some(limit) = preview.options.exit_after else { return };
-    // A new window presents its first frames only after a few updates (measured under Xvfb:
-    // still black after 10).
-    if preview.shown < limit.max(WINDOW_WARM_UP_UPDATES) {
+    if preview.shown < limit || preview.finishing {
         return;
     }
-    if *asked == 0 {
-        if let (Some((frame, path)), Some(clip)) = (&preview.options.save_frame, preview.clip.as_ref()) {
-            let index = (*frame as usize).min(clip.frames.len() - 1);
-            if let Err(error) = write_jpeg(path, &clip.frames[index]) {
-                eprintln!("error: {error}");
-            }
-        }
-        if let Some(path) = &preview.options.screenshot {
-            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+    preview.finishing = true;
+    if let (Some((frame, path)), Some(clip)) = (&preview.options.save_frame, preview.clip.as_ref()) {
+        let index = (*frame as usize).min(clip.frames.len() - 1);
+        if let Err(error) = write_jpeg(path, &clip.frames[index]) {
+            eprintln!("error: {error}");
         }
     }
-    *asked += 1;
-    let saved = preview.options.screenshot.as_ref().is_none_or(|path| path.exists());
-    // A screenshot is written a few updates after it is asked for.
-    if saved || *asked > 120 {
+    if preview.options.screenshot.is_none() {
         exit.write(AppExit::Success);
     }
+}
+
+/// The window's screenshot as a scripted run takes it: one capture at a time, compared with
+/// the view it should show.
+#[derive(Resource, Default)]
+struct WindowCapture {
+    /// When the first capture was asked for.
+    since: Option<Instant>,
+    /// A capture is asked for and has not arrived yet.
+    in_flight: bool,
+    /// The capture that arrived, not yet compared.
+    arrived: Option<Result<RgbImage, String>>,
+}
+
+/// Saves the window's screenshot once the window shows the held frame: a new window presents
+/// blank frames for a while (how long depends on the machine), so it captures, compares with
+/// the view, and captures again until they match; past `WINDOW_DEADLINE` it fails instead of
+/// saving a blank window.
+fn capture_window(
+    mut commands: Commands,
+    preview: Res<Preview>,
+    mut capture: ResMut<WindowCapture>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let (true, Some(path)) = (preview.finishing, &preview.options.screenshot) else { return };
+    let since = *capture.since.get_or_insert_with(Instant::now);
+    match capture.arrived.take() {
+        Some(Ok(shot)) if window_shows(&preview.view(), &shot) => {
+            match shot.save(path) {
+                Ok(()) => exit.write(AppExit::Success),
+                Err(error) => {
+                    eprintln!("error: saving the window's screenshot to {}: {error}", path.display());
+                    exit.write(AppExit::error())
+                }
+            };
+            return;
+        }
+        Some(Err(error)) => {
+            eprintln!("error: reading the window's screenshot: {error}");
+            exit.write(AppExit::error());
+            return;
+        }
+        Some(Ok(_)) => capture.in_flight = false,
+        None => {}
+    }
+    if since.elapsed() > WINDOW_DEADLINE {
+        eprintln!(
+            "error: the window did not show the clip within {} s; no screenshot saved",
+            WINDOW_DEADLINE.as_secs()
+        );
+        exit.write(AppExit::error());
+    } else if !capture.in_flight {
+        capture.in_flight = true;
+        commands.spawn(Screenshot::primary_window()).observe(
+            |captured: On<ScreenshotCaptured>, mut capture: ResMut<WindowCapture>| {
+                let image = captured.image.clone().try_into_dynamic().map_err(|e| e.to_string());
+                capture.arrived = Some(image.map(|image| image.to_rgb8()));
+            },
+        );
+    }
+}
+
+/// Whether a screenshot of the window shows `view`, up to the rounding of the window's
+/// texture (a window scaled by the desktop is compared at the view's size).
+fn window_shows(view: &RgbImage, shot: &RgbImage) -> bool {
+    let shot = if shot.dimensions() == view.dimensions() {
+        shot.clone()
+    } else {
+        image::imageops::resize(shot, view.width(), view.height(), image::imageops::FilterType::Triangle)
+    };
+    let difference: u64 = view.as_raw().iter().zip(shot.as_raw()).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+    difference as f64 / view.as_raw().len().max(1) as f64 <= WINDOW_MATCH_TOLERANCE
 }
 
 /// Copies the view into the window's texture each update.
@@ -617,6 +683,7 @@ fn setup_window(
         Camera3d::default(),
         // Show the frame's colors as they are.
         Tonemapping::None,
+        DebandDither::Disabled,
         Projection::Orthographic(OrthographicProjection {
             scaling_mode: ScalingMode::Fixed { width: width as f32, height: height as f32 },
             ..OrthographicProjection::default_3d()
@@ -646,8 +713,9 @@ pub fn run_window(preview: Preview) -> AppExit {
             .disable::<bevy::log::LogPlugin>(),
     );
     preview_core(&mut app, preview);
+    app.init_resource::<WindowCapture>();
     app.add_systems(Startup, setup_window);
-    app.add_systems(Update, show.after(play));
+    app.add_systems(Update, (show.after(play), capture_window.after(finish_scripted_run)));
     app.run()
 }
 
@@ -658,4 +726,23 @@ pub fn headless_app(preview: Preview) -> App {
     app.add_plugins((MinimalPlugins, InputPlugin));
     preview_core(&mut app, preview);
     app
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_screenshot_counts_as_showing_the_view_only_when_it_matches_it() {
+        let view = RgbImage::from_fn(32, 24, |x, y| Rgb([(x * 8) as u8, (y * 10) as u8, 200]));
+        let rounded = RgbImage::from_fn(32, 24, |x, y| {
+            let p = view.get_pixel(x, y);
+            Rgb([p[0].saturating_add(1), p[1], p[2] - 1])
+        });
+        assert!(window_shows(&view, &rounded), "off by one in places: the window's rounding");
+        let blank = RgbImage::from_pixel(32, 24, Rgb([40, 40, 46]));
+        assert!(!window_shows(&view, &blank), "a window that has not presented the clip yet");
+        let scaled = image::imageops::resize(&view, 64, 48, image::imageops::FilterType::Nearest);
+        assert!(window_shows(&view, &scaled), "a window the desktop scales up");
+    }
 }

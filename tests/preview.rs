@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
@@ -125,10 +125,13 @@ fn copy_content(dir: &Path, action: &str) -> (PathBuf, PathBuf) {
     (scenes, actions)
 }
 
-/// Updates until the file watcher has looked (it looks every half second).
-fn settle(app: &mut App) {
-    for _ in 0..4 {
-        std::thread::sleep(Duration::from_millis(200));
+/// Updates the app until `holds` is true of the preview (the file watcher looks every half
+/// second of real time), failing after 60 s.
+fn update_until(app: &mut App, what: &str, holds: impl Fn(&Preview) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !holds(preview(app)) {
+        assert!(Instant::now() < deadline, "{what}: not seen within 60 s");
+        std::thread::sleep(Duration::from_millis(20));
         app.update();
     }
 }
@@ -146,31 +149,29 @@ fn saving_a_scene_file_reloads_it_and_a_broken_one_shows_its_error_and_keeps_run
     assert!((46.0..=54.0).contains(&fov));
 
     std::fs::write(&scene_file, original.replace("fov_deg: (46.0, 54.0)", "fov_deg: (30.0, 30.0)")).unwrap();
-    settle(&mut app);
-    let fov = preview(&app).clip.as_ref().unwrap().planned.spec.camera.fov_deg;
-    assert_eq!(fov, 30.0, "the edited scene is used");
+    update_until(&mut app, "the edited scene is used", |p| {
+        p.clip.as_ref().unwrap().planned.spec.camera.fov_deg == 30.0
+    });
     assert!(preview(&app).error.is_none());
 
     // A broken file: the error names the file, line and field; the last good clip keeps playing.
     let broken = original.replace("fov_deg: (46.0, 54.0)", "fov_deg: (54.0, 46.0)");
     std::fs::write(&scene_file, broken).unwrap();
-    settle(&mut app);
-    let error = preview(&app).error.clone().expect("the error is shown");
+    update_until(&mut app, "the broken file's error", |p| p.error.is_some());
+    let error = preview(&app).error.clone().unwrap();
     let line = original.lines().position(|l| l.contains("fov_deg")).unwrap() + 1;
     assert!(error.contains(&format!("tabletop_room.ron:{line}:")), "{error}");
     assert!(error.contains("camera.fov_deg"), "{error}");
     assert_eq!(preview(&app).clip.as_ref().unwrap().planned.spec.camera.fov_deg, 30.0, "the last good clip stays");
     let frame = preview(&app).frame;
-    settle(&mut app);
-    assert_ne!(preview(&app).frame, frame, "and keeps playing");
+    update_until(&mut app, "the last good clip keeps playing", |p| p.frame != frame);
     // The error shows in the window: red text.
     let view = preview(&app).view();
     assert!(view.pixels().any(|p| p[0] == 255 && p[1] == 80 && p[2] == 80), "the error is drawn");
 
     // Fixed again: reloaded, the error is gone.
     std::fs::write(&scene_file, &original).unwrap();
-    settle(&mut app);
-    assert!(preview(&app).error.is_none());
+    update_until(&mut app, "the fixed file reloaded without error", |p| p.error.is_none());
 }
 
 #[test]
