@@ -17,15 +17,12 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
-    ClipLabel, ClipWriter, GeneratorInfo, MaskStats, OutputError, RejectedAttempt, SplitRule, VideoOutput, annotate,
-    check_encoders, collect_labels, publish, write_atomically, write_manifests, write_webdataset,
+    ClipLabel, ClipWriter, GeneratorInfo, MaskStats, OutputError, SplitRule, VideoOutput, annotate, check_encoders,
+    collect_labels, publish, write_atomically, write_manifests, write_webdataset,
 };
+use crate::plan::{PlanError, clip_id, plan_clip};
 use crate::simulation::{Trajectory, simulate};
-use crate::spec::{ClipSpec, SPEC_VERSION, SampleError, VideoSpec, choose_action, sample_clip};
-use crate::verify::{Verification, verify};
-
-/// Default bound on sampling attempts per clip.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 20;
+use crate::spec::{SPEC_VERSION, VideoSpec};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -133,11 +130,7 @@ impl Shard {
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     #[error(transparent)]
-    Sample(#[from] SampleError),
-    #[error(
-        "clip {clip_index} (action `{action}`) failed verification in all {attempts} attempts; last checks: {last}"
-    )]
-    Unverifiable { clip_index: u64, action: String, attempts: u32, last: String },
+    Plan(#[from] PlanError),
     #[error(transparent)]
     Capture(#[from] CaptureError),
     #[error(transparent)]
@@ -149,54 +142,6 @@ pub enum GenerateError {
     OtherRecipe(PathBuf),
     #[error("label of clip {0}: {1}")]
     BadLabel(String, String),
-}
-
-/// A clip that passed verification, ready to render.
-#[derive(Debug, Clone)]
-pub struct PlannedClip {
-    pub spec: ClipSpec,
-    pub trajectory: Trajectory,
-    pub verification: Verification,
-    pub rejected: Vec<RejectedAttempt>,
-}
-
-/// Samples, simulates and verifies clip `clip_index`, re-sampling failed attempts.
-pub fn plan_clip(
-    content: &Content,
-    seed: u64,
-    clip_index: u64,
-    video: VideoSpec,
-    max_attempts: u32,
-) -> Result<PlannedClip, GenerateError> {
-    let action = choose_action(content, clip_index)?;
-    let mut rejected = Vec::new();
-    for attempt in 0..max_attempts.max(1) {
-        let spec = sample_clip(content, seed, clip_index, attempt, video)?;
-        let trajectory = simulate(&spec);
-        let verification = verify(&spec, &action.def, &trajectory);
-        if verification.passed {
-            return Ok(PlannedClip { spec, trajectory, verification, rejected });
-        }
-        rejected.push(RejectedAttempt { attempt, clip_seed: spec.clip_seed, verification });
-    }
-    let last = rejected
-        .last()
-        .map(|r| {
-            r.verification
-                .checks
-                .iter()
-                .filter(|c| !c.passed)
-                .map(|c| format!("{}: {}", c.condition, c.measured))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .unwrap_or_default();
-    Err(GenerateError::Unverifiable {
-        clip_index,
-        action: action.def.name.clone(),
-        attempts: max_attempts.max(1),
-        last,
-    })
 }
 
 /// Per-class counts of a run.
@@ -408,11 +353,6 @@ pub fn rerender(labels: &[ClipLabel], out: &Path) -> Result<(), GenerateError> {
         writer.close()?;
     }
     Ok(())
-}
-
-/// The id (and directory name) of clip `clip_index`.
-pub fn clip_id(clip_index: u64) -> String {
-    format!("{clip_index:06}")
 }
 
 #[derive(Debug, thiserror::Error)]

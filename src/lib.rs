@@ -13,20 +13,19 @@
 //! 6. [`output`]: frames, optional videos and `label.json` written atomically as one clip
 //!    directory; dataset manifests (SSv2, MMAction2, PySlowFast, WebDataset) from the labels.
 //!
-//! [`dataset`] drives the whole flow for many clips, [`bench`] measures it, and [`trial`] runs
-//! steps 1 to 4 alone to tune action scripts, and [`sheet`] renders a contact sheet to look at.
-//! [`preview`] plays one clip at a time in a window while its scene and action files are edited.
+//! [`plan`] decides what clip a dataset index is and plans it (steps 2 to 4, re-sampled until
+//! the clip verifies); [`dataset`] drives the whole flow for many clips. The front ends in
+//! [`cli`] only drive these stages: the command line, the benchmark, the trial of action
+//! scripts, the contact sheet and the preview window.
 
-pub mod bench;
 pub mod capture;
+pub mod cli;
 pub mod content;
 pub mod dataset;
 mod hash;
 pub mod output;
-pub mod preview;
-pub mod sheet;
+pub mod plan;
 pub mod simulation;
 pub mod spec;
-pub mod trial;
 pub mod verify;
 pub mod world;

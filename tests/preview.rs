@@ -13,8 +13,8 @@ use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 use common::{stderr, synthact};
+use synthact::cli::preview::{Preview, PreviewOptions, headless_app};
 use synthact::content::{default_actions_dir, default_objects_file, default_scenes_dir};
-use synthact::preview::{Preview, PreviewOptions, headless_app};
 use synthact::spec::VideoSpec;
 
 fn options(scenes_dir: PathBuf, actions_dir: PathBuf, action: &str) -> PreviewOptions {

@@ -10,7 +10,7 @@ use common::{color_centroid, shows_a_scene};
 use image::RgbImage;
 use synthact::capture::Renderer;
 use synthact::content::Content;
-use synthact::dataset::{PlannedClip, plan_clip};
+use synthact::plan::{PlannedClip, plan_clip};
 use synthact::spec::VideoSpec;
 
 /// Render tests take turns: two renderers at once would only share the same two cores.
@@ -39,7 +39,7 @@ fn render(renderer: &mut Renderer, clip: &PlannedClip) -> Vec<RgbImage> {
 /// The first clip index (from `from`) whose action is `action` and whose target satisfies `accept`.
 fn find_clip(content: &Content, action: &str, video: VideoSpec, accept: impl Fn(&PlannedClip) -> bool) -> PlannedClip {
     for index in 0..3000 {
-        if synthact::spec::choose_action(content, index).unwrap().def.name != action {
+        if synthact::plan::choose_action(content, index).unwrap().def.name != action {
             continue;
         }
         let clip = plan_clip(content, SEED, index, video, 20).expect("the clip verifies");

@@ -7,11 +7,11 @@ mod common;
 
 use bevy::math::{Quat, Vec3};
 use common::{stderr, synthact};
+use synthact::cli::trial::trial;
 use synthact::content::{Content, Side, default_actions_dir, default_objects_file, default_scenes_dir};
-use synthact::dataset::{GenerateError, PlannedClip, plan_clip};
+use synthact::plan::{PlanError, PlannedClip, choose, choose_action, plan_clip};
 use synthact::simulation::simulate;
-use synthact::spec::{CameraAxes, CameraModel, VideoSpec, choose_action, sample_clip};
-use synthact::trial::trial;
+use synthact::spec::{CameraAxes, CameraModel, VideoSpec, sample_clip};
 use synthact::verify::verify;
 
 const SEED: u64 = 5;
@@ -246,7 +246,7 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
 #[test]
 fn simulation_is_deterministic() {
     let content = Content::load_builtin().unwrap();
-    let spec = sample_clip(&content, 9, 0, 0, VideoSpec::default()).unwrap();
+    let spec = sample_clip(&content, &choose(&content, 0).unwrap(), 9, 0, VideoSpec::default());
     assert_eq!(simulate(&spec), simulate(&spec));
 }
 
@@ -263,7 +263,7 @@ fn a_script_that_contradicts_its_label_is_rejected() {
     std::fs::write(dir.path().join("push_left_to_right.ron"), wrong).unwrap();
     let content = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap();
     match plan_clip(&content, 1, 0, VideoSpec::default(), 5) {
-        Err(GenerateError::Unverifiable { attempts, last, .. }) => {
+        Err(PlanError::Unverifiable { attempts, last, .. }) => {
             assert_eq!(attempts, 5);
             assert!(last.contains("MovesInImage"), "{last}");
         }

@@ -12,7 +12,7 @@ mod sample;
 
 pub use camera::{CameraAxes, CameraModel};
 pub use rng::{RNG_NAME, clip_seed, stream};
-pub use sample::{SampleError, choose_action, reach, sample_clip};
+pub use sample::{ClipChoice, reach, sample_clip};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,8 @@
 //! Sampling a [`ClipSpec`] from the content templates.
 //!
-//! The action is chosen by cycling on the clip index (balanced classes), the scene by cycling
-//! among the scenes that can stage it; both stay fixed over re-sampling attempts so a rejected
-//! attempt never changes a clip's class. Everything else is drawn from per-concern streams.
+//! The plan stage chooses a clip's action and scene ([`ClipChoice`]) and keeps them over
+//! re-sampling attempts, so a rejected attempt never changes a clip's class. Everything else is
+//! drawn here, from per-concern streams of the attempt's seed.
 
 use bevy::math::{Mat3, Quat, Vec3};
 use rand::RngExt;
@@ -16,21 +16,14 @@ use crate::content::{
     ShapeDef,
 };
 
-#[derive(Debug, thiserror::Error)]
-pub enum SampleError {
-    #[error("no actions are loaded")]
-    NoActions,
-    #[error("no scene can stage action `{0}`: none has object kinds meeting its roles' requirements")]
-    NoSceneForAction(String),
-}
-
-/// The action of clip `clip_index`: actions are cycled so classes stay balanced.
-pub fn choose_action(content: &Content, clip_index: u64) -> Result<&Loaded<ActionDef>, SampleError> {
-    let count = content.actions.len() as u64;
-    if count == 0 {
-        return Err(SampleError::NoActions);
-    }
-    Ok(&content.actions[(clip_index % count) as usize])
+/// What a clip is, as the plan stage chose it for a clip index: its id, action and scene. It
+/// stays the same over the clip's sampling attempts.
+#[derive(Debug, Clone)]
+pub struct ClipChoice<'a> {
+    pub id: String,
+    pub clip_index: u64,
+    pub action: &'a Loaded<ActionDef>,
+    pub scene: &'a Loaded<SceneDef>,
 }
 
 fn uniform(rng: &mut ChaCha8Rng, range: Range) -> f32 {
@@ -45,21 +38,15 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
-/// Samples attempt `attempt` of clip `clip_index`.
+/// Samples attempt `attempt` of the chosen clip.
 pub fn sample_clip(
     content: &Content,
+    choice: &ClipChoice,
     dataset_seed: u64,
-    clip_index: u64,
     attempt: u32,
     video: VideoSpec,
-) -> Result<ClipSpec, SampleError> {
-    let action = choose_action(content, clip_index)?;
-    let hosts = content.stages(&action.def);
-    if hosts.is_empty() {
-        return Err(SampleError::NoSceneForAction(action.def.name.clone()));
-    }
-    let actions = content.actions.len() as u64;
-    let scene = hosts[((clip_index / actions) % hosts.len() as u64) as usize];
+) -> ClipSpec {
+    let ClipChoice { clip_index, action, scene, .. } = *choice;
     let seed = clip_seed(dataset_seed, clip_index, attempt);
     let scene_def = &scene.def;
     let mirrored = action.def.mirror && stream(seed, "mirror").random_bool(0.5);
@@ -105,9 +92,9 @@ pub fn sample_clip(
             }
         })
         .collect();
-    Ok(ClipSpec {
+    ClipSpec {
         spec_version: SPEC_VERSION,
-        id: crate::dataset::clip_id(clip_index),
+        id: choice.id.clone(),
         dataset_seed,
         clip_index,
         attempt,
@@ -133,7 +120,7 @@ pub fn sample_clip(
             action: action.hash.clone(),
             objects: content.objects.hash.clone(),
         },
-    })
+    }
 }
 
 /// Fills `[something]` placeholders in order; `[Something]` gets a capitalized name.

@@ -6,8 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::content::Content;
-use crate::dataset::{DEFAULT_MAX_ATTEMPTS, GenerateError, GenerateOptions, Shard, generate};
+use crate::dataset::{GenerateError, GenerateOptions, Shard, generate};
 use crate::output::{SplitRule, VideoOutput};
+use crate::plan::DEFAULT_MAX_ATTEMPTS;
 use crate::spec::VideoSpec;
 
 /// Benchmark figures.

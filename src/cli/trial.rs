@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::content::Content;
-use crate::simulation::simulate;
-use crate::spec::{SampleError, VideoSpec, sample_clip};
-use crate::verify::verify;
+use crate::plan::{PlanError, attempt, choose, indices_of_action};
+use crate::spec::VideoSpec;
 
 /// How one action fared over its trial attempts.
 #[derive(Debug, Clone, Serialize)]
@@ -35,8 +34,7 @@ impl ActionTrial {
 
 /// Simulates and verifies `attempts` first attempts of every action of `content`, using the
 /// clip indices `generate` would give that action, so scenes rotate as in a dataset.
-pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> Result<Vec<ActionTrial>, SampleError> {
-    let actions = content.actions.len() as u64;
+pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> Result<Vec<ActionTrial>, PlanError> {
     let mut report = Vec::new();
     for (position, action) in content.actions.iter().enumerate() {
         let mut result = ActionTrial {
@@ -47,9 +45,9 @@ pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> R
             by_scene: BTreeMap::new(),
             failures: BTreeMap::new(),
         };
-        for k in 0..attempts as u64 {
-            let spec = sample_clip(content, seed, k * actions + position as u64, 0, video)?;
-            let verification = verify(&spec, &action.def, &simulate(&spec));
+        for clip_index in indices_of_action(content, position).take(attempts as usize) {
+            let first = attempt(content, &choose(content, clip_index)?, seed, 0, video);
+            let (spec, verification) = (first.spec, first.verification);
             let scene = result.by_scene.entry(spec.scene.clone()).or_default();
             scene.0 += 1;
             if verification.passed {

@@ -23,11 +23,11 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::window::{ExitCondition, WindowResolution};
 use image::{Rgb, RgbImage};
 
+use super::sheet::draw_text;
 use crate::capture::Renderer;
 use crate::content::{ActionDef, Content};
-use crate::dataset::{PlannedClip, plan_clip};
 use crate::output::write_jpeg;
-use crate::sheet::draw_text;
+use crate::plan::{DEFAULT_MAX_ATTEMPTS, PlannedClip, plan_clip};
 use crate::simulation::Trajectory;
 use crate::spec::{CameraModel, CameraSpec, VideoSpec};
 use crate::verify::{Verification, verify};
@@ -43,8 +43,6 @@ const WINDOW_DEADLINE: Duration = Duration::from_secs(60);
 /// The largest mean difference, per channel in 0..255, between the view and a screenshot of
 /// the window that still counts as the window showing the view (sRGB texture round trips).
 const WINDOW_MATCH_TOLERANCE: f64 = 2.0;
-/// Sampling attempts per clip, as `generate`'s default.
-const MAX_ATTEMPTS: u32 = 20;
 
 /// What to preview and how. The keys change the selection (scene, action, seed) and the
 /// overlays here, in place.
@@ -145,8 +143,9 @@ impl Preview {
         self.dirty = false;
         self.orbit_view = None;
         let result = self.selected().and_then(|content| {
-            let planned = plan_clip(&content, self.options.seed, self.options.index, self.options.video, MAX_ATTEMPTS)
-                .map_err(|e| e.to_string())?;
+            let planned =
+                plan_clip(&content, self.options.seed, self.options.index, self.options.video, DEFAULT_MAX_ATTEMPTS)
+                    .map_err(|e| e.to_string())?;
             let action = content
                 .actions
                 .iter()

@@ -9,8 +9,9 @@ use image::{Rgb, RgbImage};
 
 use crate::capture::Renderer;
 use crate::content::Content;
-use crate::dataset::{GenerateError, plan_clip};
-use crate::spec::{VideoSpec, choose_action};
+use crate::dataset::GenerateError;
+use crate::plan::{DEFAULT_MAX_ATTEMPTS, choose, choose_action, plan_clip};
+use crate::spec::VideoSpec;
 
 /// What the rows are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,17 +66,13 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
         let mut shown = 0;
         let mut index = 0u64;
         while shown < options.samples && index < 10_000 {
-            let action = choose_action(content, index)?;
             let wanted = match options.rows_by {
-                RowsBy::Class => &action.def.name == name,
-                RowsBy::Scene => {
-                    let hosts = content.stages(&action.def);
-                    let actions = content.actions.len() as u64;
-                    !hosts.is_empty() && &hosts[((index / actions) % hosts.len() as u64) as usize].def.name == name
-                }
+                RowsBy::Class => &choose_action(content, index)?.def.name == name,
+                // An action no scene can stage has no row to appear in.
+                RowsBy::Scene => choose(content, index).is_ok_and(|choice| &choice.scene.def.name == name),
             };
             if wanted {
-                let clip = plan_clip(content, options.seed, index, video, 20)?;
+                let clip = plan_clip(content, options.seed, index, video, DEFAULT_MAX_ATTEMPTS)?;
                 let mut frames = Vec::new();
                 renderer.render_clip(&clip.spec, &clip.trajectory, false, |_, image, _| frames.push(image))?;
                 let left = GAP + shown * (sample_width + GAP);
