@@ -13,11 +13,15 @@
 //! 6. [`output`]: frames, optional videos and `label.json` written atomically as one clip
 //!    directory; dataset manifests (SSv2, MMAction2, PySlowFast, WebDataset) from the labels.
 //!
+//! [`audit`] reads a dataset (or the content, planned without rendering) and measures whether its
+//! labels can be told from the first frame alone.
+//!
 //! [`plan`] decides what clip a dataset index is and plans it (steps 2 to 4, re-sampled until
 //! the clip verifies); [`dataset`] drives the whole flow for many clips. The front ends in
 //! [`cli`] only drive these stages: the command line, the benchmark, the trial of action
 //! scripts, the contact sheet and the preview window.
 
+pub mod audit;
 pub mod capture;
 pub mod cli;
 pub mod content;

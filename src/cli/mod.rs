@@ -18,6 +18,7 @@ use anyhow::{Context, bail};
 use bevy::app::AppExit;
 use clap::{Args, Parser, Subcommand};
 
+use crate::audit::{Group, plan_catalogue, read_dataset};
 use crate::content::{
     ANNOTATION_CHOICES, AnnotationImage, Content, DatasetConfigDef, default_actions_dir, default_objects_file,
     default_scenes_dir, load_dataset_config, parse_annotation,
@@ -52,6 +53,10 @@ enum Command {
     /// Simulate and verify attempts of each action without rendering; report how many pass and
     /// which postconditions fail. Exits non-zero if an action passes less than --min-pass-rate.
     Trial(TrialArgs),
+    /// Report what a dataset DIR (or, with --catalogue, the content) is made of, and whether the
+    /// classes of a first-frame group can be told apart before the motion starts. Exits non-zero
+    /// when a group leaks more than --max-leak.
+    Audit(AuditArgs),
     /// Render a contact sheet: a row per scene (or per class), a few sampled clips each, shown by
     /// their first, middle and last frames with their labels.
     Sheet(SheetArgs),
@@ -165,6 +170,43 @@ struct TrialArgs {
     /// Also render and write masks and/or depth (comma-separated), to measure their cost.
     #[arg(long, value_delimiter = ',')]
     annotations: Vec<String>,
+    #[command(flatten)]
+    content: ContentArgs,
+    #[command(flatten)]
+    video: VideoArgs,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// A finished dataset directory (or use --catalogue).
+    #[arg(required_unless_present = "catalogue", conflicts_with = "catalogue")]
+    dir: Option<PathBuf>,
+    /// Audit the content instead: clips planned as `generate` plans them (sampled, simulated and
+    /// verified; not rendered).
+    #[arg(long)]
+    catalogue: bool,
+    /// With --catalogue: clips per class.
+    #[arg(long, default_value_t = 100, requires = "catalogue")]
+    clips_per_class: u32,
+    /// With --catalogue: the dataset seed [default: the configuration's, else 0].
+    #[arg(long, requires = "catalogue")]
+    seed: Option<u64>,
+    /// With --catalogue: a dataset configuration (datasets/*.ron) whose actions, scenes, seed and
+    /// video settings to use; flags override them.
+    #[arg(long, requires = "catalogue")]
+    config: Option<PathBuf>,
+    /// Also score these actions as a group, written NAME=action,action[,...]; repeatable.
+    #[arg(long = "group", value_name = "NAME=A,B")]
+    groups: Vec<String>,
+    /// Fail when a group's first frame tells its classes apart better than chance by more than
+    /// this many percentage points (the lower end of the 95% interval).
+    #[arg(long, value_name = "POINTS")]
+    max_leak: Option<f64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    selection: SelectionArgs,
     #[command(flatten)]
     content: ContentArgs,
     #[command(flatten)]
@@ -366,6 +408,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for action in &content.actions {
                 println!("  {:<24} {:>3}  {}", action.def.name, action.def.class_index, action.def.template);
             }
+            println!("first-frame groups:");
+            for group in &content.groups {
+                println!("  {:<24} {}", group.def.name, group.def.members.join(", "));
+            }
             Ok(())
         }
         Command::Generate(args) => {
@@ -497,6 +543,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {} ({}x{})", args.out.display(), sheet.width(), sheet.height());
             Ok(())
         }
+        Command::Audit(args) => audit(args),
         Command::Trial(args) => {
             let video = args.video.video(&DatasetConfigDef::default())?;
             let content = args.selection.load(&args.content)?;
@@ -752,6 +799,64 @@ fn resolve_shard(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> an
         bail!("shard {}/{} does not exist: the index must be below the count", shard.index, shard.count);
     }
     Ok(shard)
+}
+
+/// `synthact audit`: reads the dataset or plans the catalogue, prints the report, and fails past
+/// --max-leak.
+fn audit(args: AuditArgs) -> anyhow::Result<()> {
+    if let Some(points) = args.max_leak
+        && !(points.is_finite() && points >= 0.0)
+    {
+        bail!("--max-leak must be a number of percentage points, 0 or more");
+    }
+    let mut groups: Vec<Group> = args.groups.iter().map(|text| Group::parse(text)).collect::<Result<_, _>>()?;
+    let report = match &args.dir {
+        Some(dir) => {
+            // The content's groups, when its files load; a dataset can be audited without them.
+            if let Ok(content) = args.content.load() {
+                groups.splice(0..0, Group::of_content(&content));
+            }
+            let clips = read_dataset(dir)?;
+            crate::audit::audit(dir.display().to_string(), &clips, &groups, Default::default())
+        }
+        None => {
+            let mut content = args.content.load()?;
+            let config = match &args.config {
+                Some(path) => load_dataset_config(path, &content)?.def,
+                None => DatasetConfigDef::default(),
+            };
+            let pick =
+                |flag: &Vec<String>, file: &Vec<String>| if flag.is_empty() { file.clone() } else { flag.clone() };
+            content
+                .select(&pick(&args.selection.scenes, &config.scenes), &pick(&args.selection.actions, &config.actions))
+                .map_err(anyhow::Error::msg)?;
+            groups.splice(0..0, Group::of_content(&content));
+            let (seed, video) = (args.seed.or(config.seed).unwrap_or(0), args.video.video(&config)?);
+            let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+            let catalogue = plan_catalogue(&content, seed, args.clips_per_class.max(1), video, threads)?;
+            let source = format!("the catalogue ({} clips a class, seed {seed})", args.clips_per_class.max(1));
+            crate::audit::audit(source, &catalogue.clips, &groups, catalogue.unverifiable)
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    if let Some(points) = args.max_leak {
+        let leaking: Vec<String> = report
+            .leaking(points)
+            .iter()
+            .map(|g| format!("{} ({:+.1} points)", g.group, g.leak_points().unwrap_or_default()))
+            .collect();
+        if !leaking.is_empty() {
+            bail!(
+                "the first frame tells these groups' classes apart (more than {points} points above chance): {}",
+                leaking.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Mesa's window-system code complains on every start when `XDG_RUNTIME_DIR` is unset, as on a

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use super::defs::{ActionDef, ObjectKindDef, ObjectLibraryDef, SceneDef};
+use super::group::{GroupDef, load_groups};
 use super::locate::{LineCol, SourceMap};
 use super::validate;
 
@@ -81,6 +82,9 @@ pub struct Content {
     pub scenes: Vec<Loaded<SceneDef>>,
     pub actions: Vec<Loaded<ActionDef>>,
     pub objects: Loaded<ObjectLibraryDef>,
+    /// First-frame groups (the actions directory's `groups/*.ron`), sorted by name; members may
+    /// name actions that a selection left out.
+    pub groups: Vec<Loaded<GroupDef>>,
     /// FNV-1a 64 (hex) of every image file a scene uses, by resolved path, read once at load.
     pub image_hashes: std::collections::BTreeMap<PathBuf, String>,
 }
@@ -92,12 +96,13 @@ impl Content {
         let objects = parse_file::<ObjectLibraryDef>(objects_file, &mut problems);
         let mut scenes = parse_dir::<SceneDef>(scenes_dir, "scene", &mut problems);
         let mut actions = parse_dir::<ActionDef>(actions_dir, "action", &mut problems);
+        let groups = load_groups(actions_dir, &mut problems);
         let Some(objects) = objects else {
             return Err(ContentError { problems });
         };
         scenes.sort_by(|a, b| a.def.name.cmp(&b.def.name));
         actions.sort_by(|a, b| a.def.name.cmp(&b.def.name));
-        let mut content = Content { scenes, actions, objects, image_hashes: Default::default() };
+        let mut content = Content { scenes, actions, objects, groups, image_hashes: Default::default() };
         problems.extend(validate::validate(&content));
         if !problems.is_empty() {
             return Err(ContentError { problems });
@@ -140,7 +145,7 @@ impl Content {
     }
 }
 
-fn parse_dir<T: DeserializeOwned>(dir: &Path, what: &str, problems: &mut Vec<Problem>) -> Vec<Loaded<T>> {
+pub(super) fn parse_dir<T: DeserializeOwned>(dir: &Path, what: &str, problems: &mut Vec<Problem>) -> Vec<Loaded<T>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {

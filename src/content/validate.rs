@@ -25,6 +25,7 @@ pub(super) fn validate(content: &Content) -> Vec<Problem> {
         }
         validate_action(action, content, &mut problems);
     }
+    super::group::validate_groups(content, &mut problems);
     problems
 }
 

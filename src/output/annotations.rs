@@ -12,7 +12,7 @@ use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
 use crate::simulation::{Body, Trajectory};
-use crate::spec::{CameraModel, ClipSpec, ShapeSpec};
+use crate::spec::{CameraModel, ClipSpec, ShapeSpec, box_corners};
 
 /// Version of the `annotations.json` schema; bump it when a field changes meaning.
 pub const ANNOTATIONS_VERSION: u32 = 1;
@@ -219,7 +219,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
                         rotation: pose.rotation,
                         linear_velocity: motion.linear,
                         angular_velocity: motion.angular,
-                        box_2d: projected_box(camera, centre, rotation, half),
+                        box_2d: camera.project_box(centre, rotation, half),
                         in_frame: camera.project(centre).is_some_and(|pixel| camera.in_frame(pixel, 0.0)),
                     }
                 })
@@ -278,28 +278,6 @@ fn opencv_extrinsics(position: Vec3, rotation: Quat) -> [[f32; 4]; 3] {
         [r.x, r.y, r.z, t[i]]
     };
     [row(0), row(1), row(2)]
-}
-
-/// The eight corners of a box of half extents `half` about its centre.
-fn box_corners(half: Vec3) -> [Vec3; 8] {
-    std::array::from_fn(|corner| {
-        let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
-        Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z)
-    })
-}
-
-/// The pixel bounds of a box's projected corners, clipped to the image.
-fn projected_box(camera: &CameraModel, centre: Vec3, rotation: Quat, half: Vec3) -> Option<[f32; 4]> {
-    let mut bounds: Option<[f32; 4]> = None;
-    for local in box_corners(half) {
-        // A corner behind the camera makes the box's projection unbounded; leave such boxes out.
-        let pixel = camera.project(centre + rotation * local)?;
-        let b = bounds.get_or_insert([pixel.x, pixel.y, pixel.x, pixel.y]);
-        *b = [b[0].min(pixel.x), b[1].min(pixel.y), b[2].max(pixel.x), b[3].max(pixel.y)];
-    }
-    let [x0, y0, x1, y1] = bounds?;
-    let clipped = [x0.max(0.0), y0.max(0.0), x1.min(camera.width), y1.min(camera.height)];
-    (clipped[0] < clipped[2] && clipped[1] < clipped[3]).then_some(clipped)
 }
 
 /// The area in pixels, inside the image, that a shape would cover with nothing in front of it:

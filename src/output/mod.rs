@@ -14,7 +14,7 @@ mod manifests;
 mod video;
 mod webdataset;
 
-pub use annotations::{ANNOTATIONS_FILE, ANNOTATIONS_VERSION, Annotations, MaskStats, annotate};
+pub use annotations::{ANNOTATIONS_FILE, ANNOTATIONS_VERSION, Annotations, MaskStats, ObjectAnnotations, annotate};
 pub use label::{ClipLabel, GeneratorInfo, Instance, RejectedAttempt};
 pub use manifests::{
     DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_atomically, write_manifests,

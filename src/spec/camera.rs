@@ -121,11 +121,34 @@ impl CameraModel {
         Some(Vec2::new((ndc.x * 0.5 + 0.5) * self.width, (0.5 - ndc.y * 0.5) * self.height))
     }
 
+    /// The pixel bounds `[x0, y0, x1, y1]` of a box's projected corners (half extents `half`,
+    /// posed at `centre` and `rotation`), clipped to the image; `None` when nothing of it is in
+    /// the image or a corner is behind the camera (its projection would be unbounded).
+    pub fn project_box(&self, centre: Vec3, rotation: Quat, half: Vec3) -> Option<[f32; 4]> {
+        let mut bounds: Option<[f32; 4]> = None;
+        for local in box_corners(half) {
+            let pixel = self.project(centre + rotation * local)?;
+            let b = bounds.get_or_insert([pixel.x, pixel.y, pixel.x, pixel.y]);
+            *b = [b[0].min(pixel.x), b[1].min(pixel.y), b[2].max(pixel.x), b[3].max(pixel.y)];
+        }
+        let [x0, y0, x1, y1] = bounds?;
+        let clipped = [x0.max(0.0), y0.max(0.0), x1.min(self.width), y1.min(self.height)];
+        (clipped[0] < clipped[2] && clipped[1] < clipped[3]).then_some(clipped)
+    }
+
     /// Whether a pixel position lies inside the image, `margin` (a fraction of the size) from the border.
     pub fn in_frame(&self, pixel: Vec2, margin: f32) -> bool {
         let (mx, my) = (margin * self.width, margin * self.height);
         pixel.x >= mx && pixel.x <= self.width - mx && pixel.y >= my && pixel.y <= self.height - my
     }
+}
+
+/// The eight corners of a box of half extents `half` about its centre.
+pub fn box_corners(half: Vec3) -> [Vec3; 8] {
+    std::array::from_fn(|corner| {
+        let sign = |bit: usize| if corner & (1 << bit) == 0 { -1.0 } else { 1.0 };
+        Vec3::new(sign(0) * half.x, sign(1) * half.y, sign(2) * half.z)
+    })
 }
 
 #[cfg(test)]

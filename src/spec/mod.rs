@@ -10,7 +10,7 @@ mod camera;
 mod rng;
 mod sample;
 
-pub use camera::{CameraAxes, CameraModel};
+pub use camera::{CameraAxes, CameraModel, box_corners};
 pub use rng::{RNG_NAME, clip_seed, stream};
 pub use sample::{ClipChoice, reach, sample_clip};
 
