@@ -168,17 +168,19 @@ fn a_missing_image_file_names_the_scene_line_and_field() {
     assert!(problem.message.contains("cannot read"), "{}", problem.message);
 }
 
-/// An actions directory with the shipped actions and one group file holding `text`.
+/// An actions directory with the shipped actions and groups, and one more group file holding `text`.
 fn actions_with_group(text: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(default_actions_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "ron") {
-            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    for sub in ["", "groups"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(default_actions_dir().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ron") {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
         }
     }
-    std::fs::create_dir(dir.path().join("groups")).unwrap();
-    let path = dir.path().join("groups").join("sideways.ron");
+    let path = dir.path().join("groups").join("tipping.ron");
     std::fs::write(&path, text).unwrap();
     (dir, path)
 }
@@ -189,11 +191,11 @@ fn shipped_groups_load_and_a_bad_group_file_is_named_with_line_and_member() {
     let group = content.group_of("push_left_to_right").expect("the pushes are grouped");
     assert!(group.def.members.contains(&"push_right_to_left".to_string()));
 
-    let text = "(\n    name: \"sideways\",\n    members: [\"push_left_to_right\", \"push_leftwards\"],\n)\n";
+    let text = "(\n    name: \"tipping\",\n    members: [\"tip_over\", \"tip_overs\"],\n)\n";
     let (dir, path) = actions_with_group(text);
     let problem = only_problem(Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap_err());
     assert_eq!((problem.file.as_path(), problem.line, problem.field.as_str()), (path.as_path(), 3, "members[1]"));
-    assert!(problem.message.contains("unknown action `push_leftwards`"), "{}", problem.message);
+    assert!(problem.message.contains("unknown action `tip_overs`"), "{}", problem.message);
 
     // One member only; an action in a group twice.
     let (dir, _) = actions_with_group("(name: \"alone\", members: [\"tip_over\"])");

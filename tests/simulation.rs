@@ -250,18 +250,32 @@ fn simulation_is_deterministic() {
     assert_eq!(simulate(&spec), simulate(&spec));
 }
 
+/// An actions directory with the two sideways pushes and their group, the left-to-right push's
+/// script turned round: the actor enters and starts on the target's right and pushes it left.
+fn contradicting_push() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("groups")).unwrap();
+    for file in ["push_left_to_right.ron", "push_right_to_left.ron", "groups/push_sideways.ron"] {
+        std::fs::copy(default_actions_dir().join(file), dir.path().join(file)).unwrap();
+    }
+    let path = dir.path().join("push_left_to_right.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let wrong = text
+        .replace("side: Left, gap: (0.06, 0.12), enters: Left", "side: Right, gap: (0.06, 0.12), enters: Right")
+        .replace("Push(role: \"target\", toward: Right", "Push(role: \"target\", toward: Left")
+        .replace("Retreat(toward: Left", "Retreat(toward: Right");
+    for edited in ["enters: Right", "Push(role: \"target\", toward: Left", "Retreat(toward: Right"] {
+        assert!(wrong.contains(edited) && !text.contains(edited), "the edit `{edited}` applies");
+    }
+    std::fs::write(&path, wrong).unwrap();
+    dir
+}
+
 #[test]
 fn a_script_that_contradicts_its_label_is_rejected() {
-    // The left-to-right push class, but the actor starts on the right and pushes left.
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(default_actions_dir().join("push_left_to_right.ron")).unwrap();
-    let wrong = text
-        .replace("u: (-0.75, -0.35)", "u: (0.35, 0.75)")
-        .replace("side: Left", "side: Right")
-        .replace("Push(role: \"target\", toward: Right", "Push(role: \"target\", toward: Left");
-    assert_ne!(wrong, text);
-    std::fs::write(dir.path().join("push_left_to_right.ron"), wrong).unwrap();
-    let content = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap();
+    let dir = contradicting_push();
+    let mut content = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap();
+    content.select(&[], &["push_left_to_right".to_string()]).unwrap();
     match plan_clip(&content, 1, 0, VideoSpec::default(), 5) {
         Err(PlanError::Unverifiable { attempts, last, .. }) => {
             assert_eq!(attempts, 5);
@@ -273,17 +287,8 @@ fn a_script_that_contradicts_its_label_is_rejected() {
 
 #[test]
 fn generate_writes_nothing_for_a_script_that_contradicts_its_label() {
-    let dir = tempfile::tempdir().unwrap();
-    let actions = dir.path().join("actions");
-    std::fs::create_dir(&actions).unwrap();
-    // The right-pushing class, with the actor on the target's right pushing it left.
-    let text = std::fs::read_to_string(default_actions_dir().join("push_left_to_right.ron")).unwrap();
-    let wrong = text
-        .replace("Start(beside: \"target\", side: Left", "Start(beside: \"target\", side: Right")
-        .replace("Push(role: \"target\", toward: Right", "Push(role: \"target\", toward: Left")
-        .replace("Retreat(toward: Left", "Retreat(toward: Right");
-    assert_ne!(wrong, text);
-    std::fs::write(actions.join("push_left_to_right.ron"), &wrong).unwrap();
+    let dir = contradicting_push();
+    let actions = dir.path();
 
     let out = dir.path().join("out");
     let output = synthact(&[
@@ -292,6 +297,8 @@ fn generate_writes_nothing_for_a_script_that_contradicts_its_label() {
         actions.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--actions",
+        "push_left_to_right",
         "--clips",
         "2",
         "--max-attempts",

@@ -399,7 +399,9 @@ pub struct ActionDef {
     pub template: String,
     /// The template's SSv2 class index.
     pub class_index: u32,
-    /// Objects the action is about, in the order of the template's placeholders.
+    /// Objects the action is about, in the order of the template's placeholders. In a group
+    /// with an opening, the group writes it.
+    #[serde(default)]
     pub roles: Vec<RoleDef>,
     /// The clip length, in frames, that the script's frame numbers are written for (36: three
     /// seconds at 12 fps). Clips of another length scale the script's timing to fit.
@@ -415,7 +417,8 @@ pub struct ActionDef {
     /// Fixed things the action needs besides its role objects (a ramp).
     #[serde(default)]
     pub props: Vec<PropDef>,
-    /// Where the role objects start.
+    /// Where the role objects start. In a group with an opening, the group writes it.
+    #[serde(default)]
     pub setup: Vec<SetupStep>,
     /// What the actor does, frame-timed.
     pub script: Vec<ScriptStep>,
@@ -427,7 +430,7 @@ fn default_script_frames() -> u32 {
     36
 }
 
-fn default_actors() -> Vec<ActorKind> {
+pub(crate) fn default_actors() -> Vec<ActorKind> {
     vec![ActorKind::Hand, ActorKind::Stick, ActorKind::Block]
 }
 
@@ -555,6 +558,14 @@ pub enum ScriptStep {
         /// a push turns the object.
         #[serde(default)]
         across: Option<Range>,
+        /// The actor is out of view at frame 0 and comes into view from this side of the image
+        /// (Left or Right), reaching where `Start` puts it by frame `arrives`: the first frame
+        /// shows nothing of which way the action will go.
+        #[serde(default)]
+        enters: Option<Side>,
+        /// With `enters`: the frame by which the actor is in place (default 3 to 5).
+        #[serde(default)]
+        arrives: Option<FrameRange>,
     },
     /// Carry the contact point `degrees` round a vertical axis near the role's object's centre,
     /// in the sense that drives it into the face the actor started beside: started off centre
@@ -819,11 +830,12 @@ impl ActionDef {
         }
         for step in &mut def.script {
             match step {
-                ScriptStep::Start { side, across, .. } => {
+                ScriptStep::Start { side, across, enters, .. } => {
                     if let (Some(across), Side::Toward | Side::Away) = (across.as_mut(), *side) {
                         *across = across.negated();
                     }
                     *side = side.mirrored();
+                    *enters = enters.map(Side::mirrored);
                 }
                 ScriptStep::Push { toward, .. }
                 | ScriptStep::PushToEdge { toward, .. }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use super::defs::{ActionDef, ObjectKindDef, ObjectLibraryDef, SceneDef};
-use super::group::{GroupDef, load_groups};
+use super::group::{GroupDef, apply_openings, load_groups};
 use super::locate::{LineCol, SourceMap};
 use super::validate;
 
@@ -97,6 +97,7 @@ impl Content {
         let mut scenes = parse_dir::<SceneDef>(scenes_dir, "scene", &mut problems);
         let mut actions = parse_dir::<ActionDef>(actions_dir, "action", &mut problems);
         let groups = load_groups(actions_dir, &mut problems);
+        apply_openings(&mut actions, &groups, &mut problems);
         let Some(objects) = objects else {
             return Err(ContentError { problems });
         };

@@ -29,6 +29,11 @@ impl SourceMap {
         SourceMap { positions: scanner.positions }
     }
 
+    /// Whether the source writes `path` itself (not only an ancestor of it).
+    pub fn has(&self, path: &str) -> bool {
+        self.positions.contains_key(path)
+    }
+
     /// Position of `path`, or of its nearest recorded ancestor (`a.b[2].c` -> `a.b[2]` -> `a.b` -> `a`).
     pub fn locate(&self, path: &str) -> Option<LineCol> {
         let mut current = path;

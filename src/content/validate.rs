@@ -23,7 +23,9 @@ pub(super) fn validate(content: &Content) -> Vec<Problem> {
         if !action_names.insert(action.def.name.clone()) {
             problems.push(action.problem("name", format!("another action file is also named `{}`", action.def.name)));
         }
-        validate_action(action, content, &mut problems);
+        let mut found = Vec::new();
+        validate_action(action, content, &mut found);
+        problems.extend(found.into_iter().map(|problem| super::group::relocate(content, action, problem)));
     }
     super::group::validate_groups(content, &mut problems);
     problems
@@ -395,9 +397,20 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
         }
         started[actor as usize] = true;
         match step {
-            ScriptStep::Start { beside, gap, height, across, .. } => {
+            ScriptStep::Start { beside, gap, height, across, enters, arrives, .. } => {
                 require_role(&mut check, format!("{at}.beside"), beside);
                 check.range(format!("{at}.gap"), *gap, 0.0, 2.0);
+                if enters.is_some_and(|side| !matches!(side, Side::Left | Side::Right)) {
+                    check.fail(format!("{at}.enters"), "an actor enters from the image's Left or Right");
+                }
+                if let Some(arrives) = arrives {
+                    check.frames(format!("{at}.arrives"), *arrives);
+                    if enters.is_none() {
+                        check.fail(format!("{at}.arrives"), "only an actor that `enters` arrives");
+                    } else if arrives.0 == 0 {
+                        check.fail(format!("{at}.arrives"), "an entering actor arrives at frame 1 or later");
+                    }
+                }
                 if let Some(height) = height {
                     check.range(format!("{at}.height"), *height, 0.0, 1.5);
                 }

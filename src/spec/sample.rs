@@ -8,7 +8,7 @@ use bevy::math::{Mat3, Quat, Vec3};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::camera::CameraAxes;
+use super::camera::{CameraAxes, CameraModel};
 use super::rng::{RNG_NAME, clip_seed, stream};
 use super::*;
 use crate::content::{
@@ -73,9 +73,16 @@ pub fn sample_clip(
     set_up_roles(action_def, &mut objects, &area, &axes, &mut object_rng);
     // Script frame numbers span 0..script_frames-1; map that span onto this clip's 0..frames-1.
     let time_scale = video.frames.saturating_sub(1) as f32 / action_def.script_frames.saturating_sub(1).max(1) as f32;
-    let actors = sample_actors(action_def, &mut objects, &axes, &area, time_scale, &mut stream(seed, "actor"));
+    let stage = Stage {
+        axes: &axes,
+        area: &area,
+        view: CameraModel::at_frame(&camera, 0, video.fps, video.width, video.height),
+        time_scale,
+    };
+    let actors = sample_actors(action_def, &mut objects, &stage, &mut stream(seed, "actor"));
     camera.motion = sample_camera_motion(action_def, &camera, &axes, time_scale, &mut stream(seed, "camera motion"));
-    place_distractors(scene_def, content, &area, &actors, &mut objects, &mut stream(seed, "distractors"));
+    let keep_clear = paths_to_keep_clear(content, action_def, mirrored, &actors, &objects, &stage, seed);
+    place_distractors(scene_def, content, &area, &keep_clear, &mut objects, &mut stream(seed, "distractors"));
 
     let placeholders: Vec<String> = action_def
         .roles
@@ -554,35 +561,63 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
 
 /// Every actor the script uses, in order; their draws come one after another from one stream, so
 /// a one-actor clip is unaffected by the existence of two-actor actions.
+/// Where a clip's actors move: the camera's ground axes, the action area, the view at frame 0
+/// (for actors that enter from outside it), and the clip's timing.
+struct Stage<'a> {
+    axes: &'a CameraAxes,
+    area: &'a Area,
+    view: CameraModel,
+    /// Script frames to clip frames.
+    time_scale: f32,
+}
+
 fn sample_actors(
     action: &ActionDef,
     objects: &mut [ObjectSpec],
-    axes: &CameraAxes,
-    area: &Area,
-    time_scale: f32,
+    stage: &Stage,
     rng: &mut ChaCha8Rng,
 ) -> Vec<ActorSpec> {
     let count = action.script.iter().filter_map(|step| step.actor()).map(|actor| actor + 1).max().unwrap_or(0);
     let mut actors: Vec<ActorSpec> = Vec::new();
     for actor in 0..count {
-        let sampled = sample_actor(action, actor, &actors, objects, axes, area, time_scale, rng);
+        let sampled = sample_actor(action, actor, &actors, objects, stage, rng);
         actors.push(sampled);
     }
     actors
 }
 
+/// The actors whose paths distractors keep clear of: this clip's, and in a group with an
+/// opening, those every other member would have drawn from the same seed, so where distractors
+/// stand says nothing about which member the clip is.
+fn paths_to_keep_clear(
+    content: &Content,
+    action: &ActionDef,
+    mirrored: bool,
+    actors: &[ActorSpec],
+    objects: &[ObjectSpec],
+    stage: &Stage,
+    seed: u64,
+) -> Vec<ActorSpec> {
+    let mut keep_clear = actors.to_vec();
+    let Some(group) = content.group_of(&action.name).filter(|g| g.def.opening.is_some()) else { return keep_clear };
+    for member in group.def.members.iter().filter(|m| **m != action.name) {
+        let Some(other) = content.action(member) else { continue };
+        let def = if mirrored { other.def.mirrored() } else { other.def.clone() };
+        keep_clear.extend(sample_actors(&def, &mut objects.to_vec(), stage, &mut stream(seed, "actor")));
+    }
+    keep_clear
+}
+
 /// Actor `actor` of the script; a second hand takes the first hand's skin tone and size.
-#[allow(clippy::too_many_arguments)]
 fn sample_actor(
     action: &ActionDef,
     actor: u8,
     earlier: &[ActorSpec],
     objects: &mut [ObjectSpec],
-    axes: &CameraAxes,
-    area: &Area,
-    time_scale: f32,
+    stage: &Stage,
     rng: &mut ChaCha8Rng,
 ) -> ActorSpec {
+    let Stage { axes, area, time_scale, .. } = *stage;
     let work_top = area.center.y;
     let area_to_edge = |point: Vec3, direction: Vec3| area.to_edge(point, direction);
     // Script frames are written for `script_frames`-long clips; scale them to this clip.
@@ -619,7 +654,7 @@ fn sample_actor(
     let mut grips = Vec::new();
     for step in action.script.iter().filter(|step| step.actor() == Some(actor)) {
         match step {
-            ScriptStep::Start { beside, side, gap, height, across, .. } => {
+            ScriptStep::Start { beside, side, gap, height, across, enters, arrives, .. } => {
                 let object = &objects[role_index(beside, objects)];
                 let centre = Vec3::from(object.position);
                 let out = axes.direction(*side);
@@ -647,7 +682,16 @@ fn sample_actor(
                     position.y = (bottom + contact_height).max(work_top + 0.012);
                 }
                 facing = side.opposite();
-                path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
+                if let Some(entry) = enters {
+                    // In from beyond the image's edge on that side, in place by `arrives`.
+                    let arrival = frames(rng, arrives.unwrap_or(crate::content::FrameRange(3, 5))).max(1.0);
+                    let outside = out_of_view(position, axes.direction(*entry), &stage.view);
+                    path.push(ActorKeyframe { frame: 0.0, position: outside.to_array() });
+                    path.push(ActorKeyframe { frame: arrival, position: position.to_array() });
+                    last_end = arrival;
+                } else {
+                    path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
+                }
             }
             ScriptStep::PushToEdge { role, toward, past_edge, start, duration, .. } => {
                 let object = &objects[role_index(role, objects)];
@@ -764,6 +808,25 @@ fn sample_actor(
     }
 }
 
+/// The first point from `contact` along the ground direction `outward` where an actor touching
+/// there is out of `view`: its front (a few centimetres ahead of the contact point) and what it
+/// holds above it project beyond the image's edge.
+fn out_of_view(contact: Vec3, outward: Vec3, view: &CameraModel) -> Vec3 {
+    let hidden = |point: Vec3| {
+        [Vec3::ZERO, Vec3::Y * 0.15, Vec3::Y * 0.3]
+            .iter()
+            .all(|lift| view.project(point - outward * 0.06 + *lift).is_none_or(|p| !view.in_frame(p, -0.02)))
+    };
+    let mut point = contact;
+    for _ in 0..100 {
+        if hidden(point) {
+            break;
+        }
+        point += outward * 0.05;
+    }
+    point
+}
+
 /// A straight move of the contact point by `delta`, from frame `begin` to frame `end`.
 fn move_straight(path: &mut Vec<ActorKeyframe>, position: &mut Vec3, begin: f32, end: f32, delta: Vec3) {
     path.push(ActorKeyframe { frame: begin, position: position.to_array() });
@@ -785,7 +848,7 @@ fn place_distractors(
     scene: &SceneDef,
     content: &Content,
     area: &Area,
-    actors: &[ActorSpec],
+    keep_clear_of: &[ActorSpec],
     objects: &mut Vec<ObjectSpec>,
     rng: &mut ChaCha8Rng,
 ) {
@@ -797,7 +860,7 @@ fn place_distractors(
         .iter()
         .map(|o| (Vec3::from(o.position), o.shape.half_extents()[0].max(o.shape.half_extents()[2]) + 0.04))
         .collect();
-    for actor in actors {
+    for actor in keep_clear_of {
         if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
             let steps = 40;
             for i in 0..=steps {

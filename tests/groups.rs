@@ -1,0 +1,129 @@
+//! First-frame groups with an opening: the group file writes what its members show before the
+//! motion, so the members share one distribution of first frames. `validate` refuses a member
+//! that writes its own opening or shows its actor at frame 0; for one seed the members' specs
+//! agree on everything but the motion; rendered, the first frame shows no actor.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use bevy::math::Vec3;
+use common::{stderr, synthact};
+use synthact::content::{
+    Content, ContentError, Problem, default_actions_dir, default_objects_file, default_scenes_dir,
+};
+use synthact::plan::choose;
+use synthact::spec::{CameraModel, ClipChoice, ClipSpec, VideoSpec, sample_clip};
+
+/// An actions directory holding the shipped actions and groups, with `edit` applied to file
+/// `name` (relative to the actions directory).
+fn actions_with(name: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["", "groups"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(default_actions_dir().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ron") {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let path = dir.path().join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "the edit changes the file");
+    std::fs::write(&path, edited).unwrap();
+    (dir, path)
+}
+
+fn only_problem(dir: &Path) -> Problem {
+    let error: ContentError = Content::load(&default_scenes_dir(), dir, &default_objects_file()).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    error.problems.into_iter().next().unwrap()
+}
+
+fn line_of(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().position(|l| l.contains(needle)).expect("needle in file") + 1
+}
+
+#[test]
+fn a_member_that_writes_its_own_opening_or_shows_its_actor_at_frame_zero_is_refused() {
+    let (dir, path) = actions_with("push_right_to_left.ron", |text| {
+        text.replace(
+            "    script: [",
+            "    setup: [Place(role: \"target\", u: (0.35, 0.75), v: (-0.4, 0.4))],\n    script: [",
+        )
+    });
+    let problem = only_problem(dir.path());
+    assert_eq!((problem.file.as_path(), problem.field.as_str()), (path.as_path(), "setup"));
+    assert_eq!(problem.line, line_of(&path, "setup:"));
+    assert!(problem.message.contains("group `push_sideways`"), "{}", problem.message);
+
+    let (dir, path) = actions_with("push_left_to_right.ron", |text| text.replace(", enters: Left", ""));
+    let problem = only_problem(dir.path());
+    assert_eq!((problem.file.as_path(), problem.field.as_str()), (path.as_path(), "script[0]"));
+    assert_eq!(problem.line, line_of(&path, "Start("));
+    assert!(problem.message.contains("out of view at frame 0"), "{}", problem.message);
+
+    // A problem in the opening is reported in the group's file.
+    let (dir, path) =
+        actions_with("groups/push_sideways.ron", |text| text.replace("u: (-0.25, 0.25)", "u: (0.25, -0.25)"));
+    let error = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap_err();
+    let problem = error.problems.iter().find(|p| p.file == path).unwrap_or_else(|| panic!("{error}"));
+    assert_eq!(problem.field, "opening.setup[0].u");
+    assert_eq!(problem.line, line_of(&path, "u: (0.25, -0.25)"));
+}
+
+/// Clip `index` of `action` with the given dataset seed, sampled directly (first attempt).
+fn first_attempt(content: &Content, action: &str, like: &ClipChoice, seed: u64) -> ClipSpec {
+    let action = content.action(action).unwrap();
+    let choice = ClipChoice { action, ..like.clone() };
+    sample_clip(content, &choice, seed, 0, VideoSpec::default())
+}
+
+#[test]
+fn for_one_seed_the_members_open_alike_and_their_actors_are_out_of_view() {
+    let content = Content::load_builtin().unwrap();
+    let members = ["push_left_to_right", "push_right_to_left"];
+    for index in 0..12u64 {
+        let like = choose(&content, index).unwrap();
+        let (left, right) =
+            (first_attempt(&content, members[0], &like, 9), first_attempt(&content, members[1], &like, 9));
+        // Everything visible at frame 0 is the same: objects and distractors, surfaces, light, camera.
+        assert_eq!(left.objects, right.objects, "clip {index}");
+        assert_eq!((&left.surfaces, &left.lighting, &left.camera), (&right.surfaces, &right.lighting, &right.camera));
+        assert_eq!(left.actors[0].kind, right.actors[0].kind);
+        for spec in [&left, &right] {
+            let view = CameraModel::at_frame(&spec.camera, 0, spec.video.fps, spec.video.width, spec.video.height);
+            let at_start = Vec3::from(spec.actors[0].position_at(0.0));
+            assert!(view.project(at_start).is_none_or(|p| !view.in_frame(p, 0.0)), "{}: actor in view", spec.action);
+            let later = Vec3::from(spec.actors[0].position_at(12.0));
+            assert!(view.project(later).is_some_and(|p| view.in_frame(p, 0.0)), "{}: the actor arrives", spec.action);
+        }
+    }
+}
+
+#[test]
+fn rendered_the_first_frame_shows_no_actor_and_a_later_frame_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["generate", "--quiet", "--out", out.to_str().unwrap(), "--clips", "4", "--seed", "3"];
+    args.extend(["--actions", "push_left_to_right,push_right_to_left", "--annotations", "masks"]);
+    args.extend(["--width", "64", "--height", "64", "--frames", "12", "--fps", "4", "--physics-steps-per-frame", "30"]);
+    let output = synthact(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for clip in ["000000", "000001", "000002", "000003"] {
+        let label: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(clip).join("label.json")).unwrap()).unwrap();
+        let objects = label["spec"]["objects"].as_array().unwrap().len();
+        // Masks hold instance ids: objects 1..=N, then the actor.
+        let actor_id = (objects + 1) as u8;
+        let shows_actor = |frame: u32| {
+            let mask =
+                image::open(out.join(clip).join("masks").join(format!("img_{frame:05}.png"))).unwrap().to_luma8();
+            mask.pixels().any(|p| p[0] == actor_id)
+        };
+        assert!(!shows_actor(1), "clip {clip}: the actor is in the first frame");
+        assert!((2..=12).any(shows_actor), "clip {clip}: the actor never comes into view");
+    }
+}
