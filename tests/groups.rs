@@ -82,23 +82,31 @@ fn first_attempt(content: &Content, action: &str, like: &ClipChoice, seed: u64) 
 }
 
 #[test]
-fn for_one_seed_the_members_open_alike_and_their_actors_are_out_of_view() {
+fn for_one_seed_the_members_of_every_opening_group_open_alike_and_their_actors_are_out_of_view() {
     let content = Content::load_builtin().unwrap();
-    let members = ["push_left_to_right", "push_right_to_left"];
-    for index in 0..12u64 {
-        let like = choose(&content, index).unwrap();
-        let (left, right) =
-            (first_attempt(&content, members[0], &like, 9), first_attempt(&content, members[1], &like, 9));
-        // Everything visible at frame 0 is the same: objects and distractors, surfaces, light, camera.
-        assert_eq!(left.objects, right.objects, "clip {index}");
-        assert_eq!((&left.surfaces, &left.lighting, &left.camera), (&right.surfaces, &right.lighting, &right.camera));
-        assert_eq!(left.actors[0].kind, right.actors[0].kind);
-        for spec in [&left, &right] {
-            let view = CameraModel::at_frame(&spec.camera, 0, spec.video.fps, spec.video.width, spec.video.height);
-            let at_start = Vec3::from(spec.actors[0].position_at(0.0));
-            assert!(view.project(at_start).is_none_or(|p| !view.in_frame(p, 0.0)), "{}: actor in view", spec.action);
-            let later = Vec3::from(spec.actors[0].position_at(12.0));
-            assert!(view.project(later).is_some_and(|p| view.in_frame(p, 0.0)), "{}: the actor arrives", spec.action);
+    let opened: Vec<_> = content.groups.iter().filter(|g| g.def.opening.is_some()).collect();
+    assert!(opened.len() >= 2, "push_sideways and pull_sideways have openings");
+    for group in opened {
+        let members = &group.def.members;
+        for index in 0..8u64 {
+            let like = choose(&content, index).unwrap();
+            let first = first_attempt(&content, &members[0], &like, 9);
+            for member in members {
+                let spec = first_attempt(&content, member, &like, 9);
+                // Everything visible at frame 0 is the same: objects and distractors, surfaces,
+                // light, camera, actor kinds.
+                assert_eq!(spec.objects, first.objects, "{member}, clip {index}");
+                assert_eq!(
+                    (&spec.surfaces, &spec.lighting, &spec.camera),
+                    (&first.surfaces, &first.lighting, &first.camera)
+                );
+                assert_eq!(spec.actors[0].kind, first.actors[0].kind);
+                let view = CameraModel::at_frame(&spec.camera, 0, spec.video.fps, spec.video.width, spec.video.height);
+                let at_start = Vec3::from(spec.actors[0].position_at(0.0));
+                assert!(view.project(at_start).is_none_or(|p| !view.in_frame(p, 0.0)), "{member}: actor in view");
+                let later = Vec3::from(spec.actors[0].position_at(12.0));
+                assert!(view.project(later).is_some_and(|p| view.in_frame(p, 0.0)), "{member}: the actor arrives");
+            }
         }
     }
 }
@@ -107,20 +115,21 @@ fn for_one_seed_the_members_open_alike_and_their_actors_are_out_of_view() {
 fn rendered_the_first_frame_shows_no_actor_and_a_later_frame_does() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut args = vec!["generate", "--quiet", "--out", out.to_str().unwrap(), "--clips", "4", "--seed", "3"];
-    args.extend(["--actions", "push_left_to_right,push_right_to_left", "--annotations", "masks"]);
+    let mut args = vec!["generate", "--quiet", "--out", out.to_str().unwrap(), "--clips", "8", "--seed", "3"];
+    let actions = "push_left_to_right,push_right_to_left,pull_left_to_right,pull_right_to_left";
+    args.extend(["--actions", actions, "--annotations", "masks"]);
     args.extend(["--width", "64", "--height", "64", "--frames", "12", "--fps", "4", "--physics-steps-per-frame", "30"]);
     let output = synthact(&args);
     assert!(output.status.success(), "{}", stderr(&output));
-    for clip in ["000000", "000001", "000002", "000003"] {
+    for clip in (0..8).map(|index| format!("{index:06}")) {
         let label: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.join(clip).join("label.json")).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(out.join(&clip).join("label.json")).unwrap()).unwrap();
         let objects = label["spec"]["objects"].as_array().unwrap().len();
         // Masks hold instance ids: objects 1..=N, then the actor.
         let actor_id = (objects + 1) as u8;
         let shows_actor = |frame: u32| {
             let mask =
-                image::open(out.join(clip).join("masks").join(format!("img_{frame:05}.png"))).unwrap().to_luma8();
+                image::open(out.join(&clip).join("masks").join(format!("img_{frame:05}.png"))).unwrap().to_luma8();
             mask.pixels().any(|p| p[0] == actor_id)
         };
         assert!(!shows_actor(1), "clip {clip}: the actor is in the first frame");
