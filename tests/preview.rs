@@ -139,11 +139,11 @@ fn update_until(app: &mut App, what: &str, holds: impl Fn(&Preview) -> bool) {
 #[test]
 fn saving_a_scene_file_reloads_it_and_a_broken_one_shows_its_error_and_keeps_running() {
     let dir = tempfile::tempdir().unwrap();
-    let (scenes, actions) = copy_content(dir.path(), "push_slightly");
+    let (scenes, actions) = copy_content(dir.path(), "tip_over");
     let scene_file = scenes.join("tabletop_room.ron");
     let original = std::fs::read_to_string(&scene_file).unwrap();
     assert!(original.contains("fov_deg: (46.0, 54.0)"));
-    let mut app = headless_app(Preview::new(options(scenes, actions, "push_slightly")).unwrap());
+    let mut app = headless_app(Preview::new(options(scenes, actions, "tip_over")).unwrap());
     app.update();
     let fov = preview(&app).clip.as_ref().unwrap().planned.spec.camera.fov_deg;
     assert!((46.0..=54.0).contains(&fov));

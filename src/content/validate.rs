@@ -231,6 +231,13 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
             .fail("class_index", format!("the SSv2 index of `{}` is {index}, not {}", def.template, def.class_index)),
         Some(_) => {}
     }
+    if def.roles.is_empty() && def.setup.is_empty() {
+        // Most likely a group member copied without its group: say so once, not per role use.
+        let message = "missing roles and setup: write them here, or keep the action's group file (in the actions \
+                       directory's groups/ folder) whose opening writes them";
+        check.fail("roles", message);
+        return;
+    }
     // Roles fill the template's bracketed placeholders, all of them, in order.
     let placeholders = def.template.matches('[').count();
     if placeholders != def.roles.len() {
