@@ -1,6 +1,8 @@
 //! Content tier: the shipped RON files load and validate, and broken files are reported with
 //! file, line, column and field.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use synthact::content::{
@@ -170,16 +172,7 @@ fn a_missing_image_file_names_the_scene_line_and_field() {
 
 /// An actions directory with the shipped actions and groups, and one more group file holding `text`.
 fn actions_with_group(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "groups"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(default_actions_dir().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "ron") {
-                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
-            }
-        }
-    }
+    let dir = common::shipped_actions();
     let path = dir.path().join("groups").join("tipping.ron");
     std::fs::write(&path, text).unwrap();
     (dir, path)

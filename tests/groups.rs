@@ -18,16 +18,7 @@ use synthact::spec::{CameraModel, ClipChoice, ClipSpec, VideoSpec, sample_clip};
 /// An actions directory holding the shipped actions and groups, with `edit` applied to file
 /// `name` (relative to the actions directory).
 fn actions_with(name: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    for sub in ["", "groups"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(default_actions_dir().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "ron") {
-                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
-            }
-        }
-    }
+    let dir = common::shipped_actions();
     let path = dir.path().join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     let edited = edit(&text);

@@ -108,3 +108,19 @@ pub fn color_centroid(image: &RgbImage, srgb: [f32; 3]) -> Option<(f32, f32, usi
     }
     (n > 0).then(|| (sx / n as f32, sy / n as f32, n))
 }
+
+/// A temporary actions directory holding a copy of the shipped actions and their group files.
+pub fn shipped_actions() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = synthact::content::default_actions_dir();
+    for sub in ["", synthact::content::GROUPS_FOLDER] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(shipped.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ron") {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    dir
+}
