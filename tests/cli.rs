@@ -343,3 +343,12 @@ fn bench_reports_frames_per_second_overhead_and_the_renderer() {
     assert!(overhead > 0.0 && overhead < 1.0, "{report}");
     assert!(!report["renderer"].as_str().unwrap().is_empty(), "{report}");
 }
+
+#[test]
+fn trial_refuses_flags_it_would_ignore() {
+    // trial renders nothing, so masks or depth could not be measured there: the flag is refused
+    // rather than accepted and ignored.
+    let output = synthact(&["trial", "--attempts", "1", "--annotations", "masks"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--annotations"), "{}", stderr(&output));
+}

@@ -199,3 +199,15 @@ fn shipped_groups_load_and_a_bad_group_file_is_named_with_line_and_member() {
     assert_eq!(problem.field, "members[2]");
     assert!(problem.message.contains("already in group `twice`"), "{problem}");
 }
+
+#[test]
+fn a_dataset_file_takes_video_formats_as_the_flag_does() {
+    let content = Content::load_builtin().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("videos.ron");
+    std::fs::write(&path, "DatasetConfigDef(\n    videos: [\"MP4\", \"avi\"],\n)\n").unwrap();
+    // `--video MP4` is accepted; so is "MP4" in a file. "avi" is neither.
+    let problem = only_problem(synthact::content::load_dataset_config(&path, &content).unwrap_err());
+    assert_eq!((problem.line, problem.field.as_str()), (2, "videos[1]"));
+    assert!(problem.message.contains("`avi`"), "{}", problem.message);
+}

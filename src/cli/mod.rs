@@ -167,9 +167,6 @@ struct TrialArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// Also render and write masks and/or depth (comma-separated), to measure their cost.
-    #[arg(long, value_delimiter = ',')]
-    annotations: Vec<String>,
     #[command(flatten)]
     content: ContentArgs,
     #[command(flatten)]

@@ -114,7 +114,8 @@ pub fn load_dataset_config(path: &Path, content: &Content) -> Result<Loaded<Data
     positive("duration_s", def.duration_s.map(f64::from));
     positive("max_attempts", def.max_attempts.map(f64::from));
     for (i, video) in def.videos.iter().enumerate() {
-        if !matches!(video.as_str(), "mp4" | "webm") {
+        // The same parser as the --video flag's.
+        if crate::output::VideoFormat::parse(video).is_none() {
             problems.push(
                 config.problem(&format!("videos[{i}]"), format!("unknown video format `{video}`; use mp4 or webm")),
             );
