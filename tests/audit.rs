@@ -88,6 +88,15 @@ fn a_rendered_dataset_is_audited_from_its_files_with_or_without_annotations() {
     std::fs::remove_file(out.join("000003/annotations.json")).unwrap();
     assert_eq!(audit(), report);
 
+    // Content that does not load: the dataset is still audited, and the user told why no
+    // content group is scored.
+    let missing = dir.path().join("no-actions");
+    let output = synthact(&["audit", out.to_str().unwrap(), "--json", "--actions-dir", missing.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no first-frame groups from the content"), "{}", stderr(&output));
+    let without: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(without["groups"].as_array().unwrap().is_empty());
+
     // A broken annotations file is named.
     std::fs::write(out.join("000004/annotations.json"), "{").unwrap();
     let output = synthact(&["audit", out.to_str().unwrap()]);

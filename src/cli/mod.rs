@@ -809,9 +809,13 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
     let mut groups: Vec<Group> = args.groups.iter().map(|text| Group::parse(text)).collect::<Result<_, _>>()?;
     let report = match &args.dir {
         Some(dir) => {
-            // The content's groups, when its files load; a dataset can be audited without them.
-            if let Ok(content) = args.content.load() {
-                groups.splice(0..0, Group::of_content(&content));
+            // The content's groups, when its files load; a dataset can be audited without them,
+            // but the user is told why its groups are missing.
+            match args.content.load() {
+                Ok(content) => {
+                    groups.splice(0..0, Group::of_content(&content));
+                }
+                Err(error) => eprintln!("note: no first-frame groups from the content, which did not load:\n{error}"),
             }
             let clips = read_dataset(dir)?;
             crate::audit::audit(dir.display().to_string(), &clips, &groups, Default::default())
