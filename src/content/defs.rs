@@ -593,6 +593,23 @@ pub enum ScriptStep {
         start: FrameRange,
         duration: FrameRange,
     },
+    /// Push the role's object toward role `other`'s object along the line between them, closing
+    /// `fraction` of the gap between their surfaces (above 1 drives it into the other). With
+    /// `passing` (Toward or Away) it aims instead just clear of the other object on that side, so
+    /// the two pass each other; `fraction` is then of the distance to that point. The actor first
+    /// steps behind the object on that line, then pushes. Its distances follow from where the
+    /// objects stand, so classes that share one placement can close a little, collide or pass.
+    Close {
+        #[serde(default)]
+        actor: u8,
+        role: String,
+        other: String,
+        fraction: Range,
+        #[serde(default)]
+        passing: Option<Side>,
+        start: FrameRange,
+        duration: FrameRange,
+    },
     /// Push the role's object `toward` the work surface's edge until its centre is `past_edge`
     /// metres beyond it (negative: short of it).
     PushToEdge {
@@ -662,7 +679,8 @@ impl ScriptStep {
             | ScriptStep::Carry { actor, .. }
             | ScriptStep::Release { actor, .. }
             | ScriptStep::Retreat { actor, .. }
-            | ScriptStep::Sweep { actor, .. } => Some(*actor),
+            | ScriptStep::Sweep { actor, .. }
+            | ScriptStep::Close { actor, .. } => Some(*actor),
             ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => None,
         }
     }
@@ -843,8 +861,12 @@ impl ActionDef {
                 | ScriptStep::Retreat { toward, .. }
                 | ScriptStep::CameraDolly { toward, .. }
                 | ScriptStep::CameraTurn { toward, .. } => *toward = toward.mirrored(),
-                // A sweep's sense follows from where its `Start` put the actor.
-                ScriptStep::Release { .. } | ScriptStep::Carry { .. } | ScriptStep::Sweep { .. } => {}
+                // A sweep's sense follows from where its `Start` put the actor, a close's direction
+                // from where the objects stand, and `passing` is a side in depth.
+                ScriptStep::Release { .. }
+                | ScriptStep::Carry { .. }
+                | ScriptStep::Sweep { .. }
+                | ScriptStep::Close { .. } => {}
             }
         }
         for condition in &mut def.postconditions {

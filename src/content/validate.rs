@@ -442,6 +442,18 @@ fn validate_action(action: &Loaded<ActionDef>, content: &Content, problems: &mut
                     check.fail(format!("{at}.role"), format!("role `{role}` is held still; it cannot be pulled"));
                 }
             }
+            ScriptStep::Close { role, other, fraction, passing, start, duration, .. } => {
+                require_role(&mut check, format!("{at}.role"), role);
+                require_role(&mut check, format!("{at}.other"), other);
+                if role == other {
+                    check.fail(format!("{at}.other"), "an object cannot close on itself");
+                }
+                check.range(format!("{at}.fraction"), *fraction, 0.0, 5.0);
+                if passing.is_some_and(|side| !matches!(side, Side::Toward | Side::Away)) {
+                    check.fail(format!("{at}.passing"), "objects pass each other on the Toward or Away side");
+                }
+                check.motion(&at, "start", *start, *duration);
+            }
             ScriptStep::PushToEdge { role, toward, past_edge, start, duration, .. } => {
                 require_role(&mut check, format!("{at}.role"), role);
                 horizontal(&mut check, format!("{at}.toward"), *toward);

@@ -650,7 +650,8 @@ fn sample_actor(
     let mut facing = Side::Right;
     let mut position = Vec3::ZERO;
     let mut last_end = 0.0f32;
-    let mut first_push: Option<Side> = None;
+    // The direction of the actor's first push, which it faces.
+    let mut first_push: Option<Vec3> = None;
     let mut grips = Vec::new();
     for step in action.script.iter().filter(|step| step.actor() == Some(actor)) {
         match step {
@@ -704,7 +705,26 @@ fn sample_actor(
                 let travel = to_surface.max(0.0) + object_travel.max(0.0);
                 move_straight(&mut path, &mut position, begin, end, direction * travel);
                 last_end = end;
-                first_push.get_or_insert(*toward);
+                first_push.get_or_insert(direction);
+            }
+            ScriptStep::Close { role, other, fraction, passing, start, duration, .. } => {
+                let (object, target) = (&objects[role_index(role, objects)], &objects[role_index(other, objects)]);
+                let (direction, gap) =
+                    closing_line(object, target, position.y, passing.map(|side| axes.direction(side)));
+                let object_travel = uniform(rng, *fraction) * gap.max(0.0);
+                let begin = frames(rng, *start).max(last_end);
+                let end = begin + frames(rng, *duration).max(2.0);
+                // First step behind the object on the line it will travel, as far from its centre
+                // as the actor already is, then push through.
+                let centre = Vec3::new(object.position[0], position.y, object.position[2]);
+                let back = (position - centre).length().max(reach(object, -direction) + 0.01);
+                let settled = begin + (end - begin) * 0.2;
+                let approach = centre - direction * back - position;
+                move_straight(&mut path, &mut position, begin, settled, approach);
+                let travel = back - reach(object, -direction) + object_travel;
+                move_straight(&mut path, &mut position, settled, end, direction * travel);
+                last_end = end;
+                first_push.get_or_insert(direction);
             }
             ScriptStep::Pull { role, toward, distance, start, duration, .. } => {
                 let index = role_index(role, objects);
@@ -724,7 +744,7 @@ fn sample_actor(
                 let end = begin + frames(rng, *duration).max(1.0);
                 move_straight(&mut path, &mut position, begin, end, direction * travel);
                 last_end = end;
-                first_push.get_or_insert(*toward);
+                first_push.get_or_insert(direction);
             }
             ScriptStep::Carry { role, onto, lift, start, duration, .. } => {
                 let index = role_index(role, objects);
@@ -794,18 +814,59 @@ fn sample_actor(
             }
         }
     }
-    if let Some(side) = first_push {
-        facing = side;
-    }
+    let facing_direction = first_push.unwrap_or(axes.direction(facing));
     ActorSpec {
         kind,
         color,
         scale,
-        facing,
-        rotation: facing_rotation(axes.direction(facing), axes).to_array(),
+        facing: nearest_side(facing_direction, axes),
+        rotation: facing_rotation(facing_direction, axes).to_array(),
         path,
         grips,
     }
+}
+
+/// The ground direction along which a `Close` pushes `object` toward `target`, and the distance
+/// its `fraction` is of: the gap between their surfaces on the line joining their centres, or,
+/// `passing` on a side, the distance to a point just clear of the target on that side.
+fn closing_line(object: &ObjectSpec, target: &ObjectSpec, height: f32, passing: Option<Vec3>) -> (Vec3, f32) {
+    let from = Vec3::new(object.position[0], height, object.position[2]);
+    let to = Vec3::new(target.position[0], height, target.position[2]);
+    match passing {
+        Some(side) => {
+            // The two objects travel on parallel lanes that stand both objects' depth and a
+            // hand's breadth apart, so they pass without touching.
+            let clearance = reach(object, side) + reach(target, side) + 0.07;
+            let (across, along) = ((to - from).dot(side), (to - from).reject_from_normalized(side).length());
+            let aim = to + side * lane_offset(along, across, clearance);
+            ((aim - from).normalize_or(side), (aim - from).length())
+        }
+        None => {
+            let direction = (to - from).normalize_or(Vec3::X);
+            (direction, (to - from).length() - reach(object, direction) - reach(target, -direction))
+        }
+    }
+}
+
+/// How far past the other object, toward the passing side, to aim so that two objects swapping
+/// places on parallel lanes keep `clearance` between the lanes. The objects stand `along` apart in
+/// the travel direction and `across` apart toward the passing side; aiming `offset` past the other
+/// puts the lanes `along * offset / hypot(along, across + offset)` apart, solved here for `offset`.
+/// Objects too close to pass get the widest lane that still points past the other.
+fn lane_offset(along: f32, across: f32, clearance: f32) -> f32 {
+    let along = along.max(clearance * 1.15);
+    let (a, b) = (along * along - clearance * clearance, clearance * clearance * across);
+    let c = clearance * clearance * (along * along + across * across);
+    ((b + (b * b + a * c).sqrt()) / a).min(clearance * 3.0)
+}
+
+/// The camera-relative side on the ground nearest to a world direction.
+fn nearest_side(direction: Vec3, axes: &CameraAxes) -> Side {
+    let sides = [Side::Right, Side::Left, Side::Away, Side::Toward];
+    sides
+        .into_iter()
+        .max_by(|a, b| axes.direction(*a).dot(direction).total_cmp(&axes.direction(*b).dot(direction)))
+        .unwrap()
 }
 
 /// The first point from `contact` along the ground direction `outward` where an actor touching
@@ -911,5 +972,17 @@ mod tests {
         );
         assert_eq!(fill_template("[Something] falling like a rock", &names), "A red mug falling like a rock");
         assert_eq!(fill_template("Dropping [something] onto [something]", &names), "Dropping a red mug onto a ball");
+    }
+
+    #[test]
+    fn lanes_aimed_past_the_other_object_stand_the_clearance_apart() {
+        for (along, across, clearance) in [(0.3, 0.1, 0.12), (0.25, -0.12, 0.1), (0.4, 0.0, 0.15)] {
+            let offset = lane_offset(along, across, clearance);
+            let separation = along * offset / (along * along + (across + offset) * (across + offset)).sqrt();
+            assert!((separation - clearance).abs() < 1e-4, "{along} {across} {clearance}: {separation}");
+        }
+        // Too close to pass at that clearance: still aims past the other, no further than 3 clearances.
+        let offset = lane_offset(0.05, 0.0, 0.1);
+        assert!(offset > 0.0 && offset <= 0.3 + 1e-6, "{offset}");
     }
 }
