@@ -188,7 +188,8 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                     let turned = heading(last as f32) - heading(0.0);
                     assert!(turned > 8.0, "{at}: the camera turned {turned:.1} degrees left");
                     assert!(end.distance(start) < 0.005, "{at}: the target moved");
-                    assert!(spec.actors.is_empty(), "{at}: the camera works alone");
+                    // An idle hand may hold clutter still; nothing else takes part.
+                    assert!(spec.actors.iter().all(|a| a.idle), "{at}: the camera works alone");
                 }
                 "push_so_it_spins" => {
                     // Heading of the object's long axis, seen from above, unwrapped frame to frame.
@@ -407,17 +408,19 @@ fn a_pulled_object_follows_the_hand_in_front_of_it() {
 fn the_actor_varies_per_clip_and_every_kind_does_the_job() {
     let (_, clips) = accepted("push_left_to_right", 15);
     let mut kinds = std::collections::BTreeSet::new();
+    // Besides an idle hand holding clutter in some clips.
+    let acting = |clip: &PlannedClip| clip.spec.actors.iter().filter(|a| !a.idle).count();
     for clip in &clips {
-        assert_eq!(clip.spec.actors.len(), 1);
+        assert_eq!(acting(clip), 1);
         kinds.insert(format!("{:?}", clip.spec.actors[0].kind));
         assert!(clip.verification.passed);
     }
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["Block", "Hand", "Stick"], "all three actors appear");
     // Two-handed actions have two actors; camera actions none.
     let (_, two) = accepted("move_closer", 2);
-    assert!(two.iter().all(|clip| clip.spec.actors.len() == 2));
+    assert!(two.iter().all(|clip| acting(clip) == 2));
     let (_, none) = accepted("turn_camera_left", 2);
-    assert!(none.iter().all(|clip| clip.spec.actors.is_empty()));
+    assert!(none.iter().all(|clip| acting(clip) == 0));
 }
 
 #[test]

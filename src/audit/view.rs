@@ -161,16 +161,15 @@ fn shape_one_hot(shape: &ShapeSpec) -> [f64; 3] {
     }
 }
 
-/// The cues of the first frame that could name a class by themselves.
+/// The cues of the first frame that could name a class by themselves: fixed props by kind, and
+/// any object above the work surface, held there (in the air) or resting on another (a stack).
 fn cues(spec: &ClipSpec, first: &[Pose]) -> Vec<String> {
     let mut cues: Vec<String> = spec.objects.iter().filter(|o| o.fixed).map(|o| o.kind.clone()).collect();
-    if roles(spec).iter().any(|role| spec.role_indices(role).len() > 1) {
-        cues.push("stack".to_string());
-    }
-    // A stack's upper pieces rest on the lower ones: only each role's bottom piece counts.
-    let mut bottoms = roles(spec).into_iter().filter_map(|role| spec.role_indices(role).first().copied());
-    if bottoms.any(|i| clearance(spec, &first[i], i) > HELD_ABOVE_M) {
-        cues.push("object held in the air".to_string());
+    for (index, object) in spec.objects.iter().enumerate().filter(|(_, o)| !o.fixed) {
+        if clearance(spec, &first[index], index) > HELD_ABOVE_M {
+            let cue = if object.held_until_frame.is_some() { "object held in the air" } else { "stack" };
+            cues.push(cue.to_string());
+        }
     }
     cues.sort();
     cues.dedup();

@@ -31,12 +31,50 @@ pub struct SceneDef {
     /// How many distractor objects to show besides the ones the action needs.
     #[serde(default = "default_distractors")]
     pub distractors: FrameRange,
+    /// How often a clip shows, besides its distractors, one of the things some classes need: a
+    /// ramp, a stack, an object held in the air. So none of them names a class by itself.
+    #[serde(default)]
+    pub clutter: ClutterDef,
     pub lighting: LightingDef,
     pub camera: CameraDef,
 }
 
 fn default_distractors() -> FrameRange {
     FrameRange(0, 2)
+}
+
+/// The share of clips (0 to 1) that show each kind of clutter, each drawn on its own. A clutter
+/// item stands clear of the action, like a distractor; where there is no room, it is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClutterDef {
+    /// A board leaning on the work surface, as `roll_down_ramp` uses.
+    #[serde(default = "default_clutter_ramp")]
+    pub ramp: f32,
+    /// Two or three identical boxes stacked, as `poke_stack_over` uses.
+    #[serde(default = "default_clutter_stack")]
+    pub stack: f32,
+    /// An object held still in the air by a hand from above, as before a drop.
+    #[serde(default = "default_clutter_held")]
+    pub held: f32,
+}
+
+impl Default for ClutterDef {
+    fn default() -> Self {
+        ClutterDef { ramp: default_clutter_ramp(), stack: default_clutter_stack(), held: default_clutter_held() }
+    }
+}
+
+fn default_clutter_ramp() -> f32 {
+    0.15
+}
+
+fn default_clutter_stack() -> f32 {
+    0.15
+}
+
+fn default_clutter_held() -> f32 {
+    0.15
 }
 
 /// A box-shaped surface: floor, wall, table top, table leg.
@@ -472,11 +510,11 @@ pub enum PropDef {
     },
 }
 
-fn default_ramp_thickness() -> Range {
+pub(crate) fn default_ramp_thickness() -> Range {
     Range(0.012, 0.018)
 }
 
-fn default_ramp_colors() -> Vec<[f32; 3]> {
+pub(crate) fn default_ramp_colors() -> Vec<[f32; 3]> {
     vec![[0.76, 0.62, 0.42], [0.55, 0.40, 0.26], [0.85, 0.84, 0.80], [0.30, 0.45, 0.60]]
 }
 

@@ -190,6 +190,12 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
         }
     }
     check.frames("distractors", def.distractors);
+    let clutter = &def.clutter;
+    for (field, share) in [("ramp", clutter.ramp), ("stack", clutter.stack), ("held", clutter.held)] {
+        if !(0.0..=1.0).contains(&share) {
+            check.fail(format!("clutter.{field}"), format!("a share of clips must be 0 to 1, not {share}"));
+        }
+    }
     let light = &def.lighting;
     check.range("lighting.sun_illuminance", light.sun_illuminance, 0.0, 200_000.0);
     check.range("lighting.sun_elevation_deg", light.sun_elevation_deg, 1.0, 90.0);

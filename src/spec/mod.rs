@@ -265,6 +265,10 @@ pub struct ActorSpec {
     pub path: Vec<ActorKeyframe>,
     /// When the actor holds an object rigidly (a fixed joint), as for pulling.
     pub grips: Vec<Grip>,
+    /// A hand that only holds clutter still (see `SceneDef::clutter`) and takes no part in the
+    /// action; it shows from the first frame in any class.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub idle: bool,
 }
 
 /// The actor holds object `object` (an index into `ClipSpec::objects`) from frame `from` until

@@ -83,6 +83,8 @@ pub fn sample_clip(
     camera.motion = sample_camera_motion(action_def, &camera, &axes, time_scale, &mut stream(seed, "camera motion"));
     let keep_clear = paths_to_keep_clear(content, action_def, mirrored, &actors, &objects, &stage, seed);
     place_distractors(scene_def, content, &area, &keep_clear, &mut objects, &mut stream(seed, "distractors"));
+    let mut actors = actors;
+    place_clutter(scene_def, content, &stage, &keep_clear, &mut objects, &mut actors, &mut stream(seed, "clutter"));
 
     let placeholders: Vec<String> = action_def
         .roles
@@ -419,37 +421,44 @@ fn place_props(action: &ActionDef, area: &Area, axes: &CameraAxes, rng: &mut Cha
                 let (u, v) = (uniform(rng, *u), uniform(rng, *v));
                 let (length, width, thickness) =
                     (uniform(rng, *length), uniform(rng, *width), uniform(rng, *thickness));
+                let board = [length, thickness, width];
                 let angle = uniform(rng, *angle_deg).to_radians();
                 let color = *pick(rng, colors);
-                let uphill = -axes.direction(*downhill);
-                // Local x runs up the slope, local y is the board's normal, local z across it.
-                let along = uphill * angle.cos() + Vec3::Y * angle.sin();
-                let normal = -uphill * angle.sin() + Vec3::Y * angle.cos();
-                let rotation = Quat::from_mat3(&Mat3::from_cols(along, normal, along.cross(normal)));
-                // The low end's bottom edge rests on the work surface.
-                let ground = area.point(axes, u, v);
-                let lift = length / 2.0 * angle.sin() + thickness / 2.0 * angle.cos();
-                ObjectSpec {
-                    kind: "ramp".into(),
-                    name: "a ramp".into(),
-                    role: Some(name.clone()),
-                    shape: ShapeSpec::Box { size: [length, thickness, width] },
-                    color_word: String::new(),
-                    color,
-                    roughness: 0.7,
-                    metallic: 0.0,
-                    mass: 1.0,
-                    friction: 0.8,
-                    restitution: 0.05,
-                    position: (ground + Vec3::Y * lift).to_array(),
-                    rotation: rotation.to_array(),
-                    held_until_frame: None,
-                    fixed: true,
-                    texture: None,
-                }
+                let mut ramp = ramp_object(area.point(axes, u, v), -axes.direction(*downhill), board, angle, color);
+                ramp.role = Some(name.clone());
+                ramp
             }
         })
         .collect()
+}
+
+/// A fixed board of `size` (length along the slope, thickness, width) leaning at `angle` radians,
+/// rising toward `uphill`, the bottom edge of its low end resting on the work surface at `ground`.
+fn ramp_object(ground: Vec3, uphill: Vec3, size: [f32; 3], angle: f32, color: [f32; 3]) -> ObjectSpec {
+    let [length, thickness, _] = size;
+    // Local x runs up the slope, local y is the board's normal, local z across it.
+    let along = uphill * angle.cos() + Vec3::Y * angle.sin();
+    let normal = -uphill * angle.sin() + Vec3::Y * angle.cos();
+    let rotation = Quat::from_mat3(&Mat3::from_cols(along, normal, along.cross(normal)));
+    let lift = length / 2.0 * angle.sin() + thickness / 2.0 * angle.cos();
+    ObjectSpec {
+        kind: "ramp".into(),
+        name: "a ramp".into(),
+        role: None,
+        shape: ShapeSpec::Box { size },
+        color_word: String::new(),
+        color,
+        roughness: 0.7,
+        metallic: 0.0,
+        mass: 1.0,
+        friction: 0.8,
+        restitution: 0.05,
+        position: (ground + Vec3::Y * lift).to_array(),
+        rotation: rotation.to_array(),
+        held_until_frame: None,
+        fixed: true,
+        texture: None,
+    }
 }
 
 /// The horizontal axis `offset`/`across` values run along for a side: the image's right for a
@@ -823,6 +832,7 @@ fn sample_actor(
         rotation: facing_rotation(facing_direction, axes).to_array(),
         path,
         grips,
+        idle: false,
     }
 }
 
@@ -916,20 +926,7 @@ fn place_distractors(
     let count = uniform_frames(rng, scene.distractors);
     let kinds: Vec<&ObjectKindDef> = content.scene_kinds(scene).collect();
     let axes_free = CameraAxes { right: Vec3::X, away: Vec3::NEG_Z };
-    // Points to keep clear of: role objects and the actor's path, sampled finely.
-    let mut keep_clear: Vec<(Vec3, f32)> = objects
-        .iter()
-        .map(|o| (Vec3::from(o.position), o.shape.half_extents()[0].max(o.shape.half_extents()[2]) + 0.04))
-        .collect();
-    for actor in keep_clear_of {
-        if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
-            let steps = 40;
-            for i in 0..=steps {
-                let frame = first.frame + (last.frame - first.frame) * i as f32 / steps as f32;
-                keep_clear.push((Vec3::from(actor.position_at(frame)), 0.12));
-            }
-        }
-    }
+    let mut keep_clear = zones_to_keep_clear(objects, keep_clear_of);
     for _ in 0..count {
         let kind = *pick(rng, &kinds);
         let taken: Vec<String> = objects.iter().filter(|o| o.role.is_some()).map(|o| o.color_word.clone()).collect();
@@ -956,6 +953,136 @@ fn place_distractors(
         if placed {
             objects.push(object);
         }
+    }
+}
+
+/// Discs on the ground that nothing else may be placed in: every object's footprint with a margin,
+/// and points finely along each actor's path.
+fn zones_to_keep_clear(objects: &[ObjectSpec], actors: &[ActorSpec]) -> Vec<(Vec3, f32)> {
+    let mut zones: Vec<(Vec3, f32)> = objects
+        .iter()
+        .map(|o| (Vec3::from(o.position), o.shape.half_extents()[0].max(o.shape.half_extents()[2]) + 0.04))
+        .collect();
+    for actor in actors {
+        if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
+            let steps = 40;
+            for i in 0..=steps {
+                let frame = first.frame + (last.frame - first.frame) * i as f32 / steps as f32;
+                zones.push((Vec3::from(actor.position_at(frame)), 0.12));
+            }
+        }
+    }
+    zones
+}
+
+/// A point on the work surface whose disc of `radius` keeps clear of every zone, or none after 30
+/// tries.
+fn free_spot(area: &Area, zones: &[(Vec3, f32)], radius: f32, rng: &mut ChaCha8Rng) -> Option<Vec3> {
+    let axes_free = CameraAxes { right: Vec3::X, away: Vec3::NEG_Z };
+    (0..30).find_map(|_| {
+        let ground = area.point(&axes_free, rng.random_range(-1.0..=1.0f32), rng.random_range(-1.0..=1.0f32));
+        let clear = zones
+            .iter()
+            .all(|(point, r)| Vec3::new(point.x - ground.x, 0.0, point.z - ground.z).length() > r + radius + 0.02);
+        clear.then_some(ground)
+    })
+}
+
+/// Clutter: with the scene's shares, a ramp, a stack of boxes and an object held in the air by an
+/// idle hand stand clear of the action, so what some classes need does not name them. Drawn from
+/// its own stream, so a clip without clutter is what it was without the feature; in a group with
+/// an opening, `keep_clear_of` holds every member's actor paths, so all members get the same.
+fn place_clutter(
+    scene: &SceneDef,
+    content: &Content,
+    stage: &Stage,
+    keep_clear_of: &[ActorSpec],
+    objects: &mut Vec<ObjectSpec>,
+    actors: &mut Vec<ActorSpec>,
+    rng: &mut ChaCha8Rng,
+) {
+    let (area, clutter) = (stage.area, scene.clutter);
+    let (ramp, stack, held) = (
+        rng.random_bool(clutter.ramp as f64),
+        rng.random_bool(clutter.stack as f64),
+        rng.random_bool(clutter.held as f64),
+    );
+    let kinds: Vec<&ObjectKindDef> = content.scene_kinds(scene).collect();
+    let mut zones = zones_to_keep_clear(objects, keep_clear_of);
+    if ramp {
+        let board =
+            [rng.random_range(0.24..=0.3f32), rng.random_range(0.012..=0.018f32), rng.random_range(0.12..=0.16f32)];
+        let angle = rng.random_range(6.0..=10.0f32).to_radians();
+        let yaw = Quat::from_rotation_y(rng.random_range(0.0..std::f32::consts::TAU));
+        let color = *pick(rng, &crate::content::default_ramp_colors());
+        // The board's centre lies half its length uphill of where its low end touches down.
+        if let Some(centre) = free_spot(area, &zones, board[0] / 2.0 + 0.02, rng) {
+            let uphill = yaw * Vec3::X;
+            let object = ramp_object(centre - uphill * board[0] / 2.0, uphill, board, angle, color);
+            zones.push((centre, board[0] / 2.0 + 0.04));
+            objects.push(object);
+        }
+    }
+    let stackable: Vec<&ObjectKindDef> = kinds
+        .iter()
+        .copied()
+        .filter(|k| {
+            k.shape.has_trait(crate::content::ObjectTrait::Chunky)
+                && k.shape.has_trait(crate::content::ObjectTrait::Squat)
+        })
+        .collect();
+    if stack && !stackable.is_empty() {
+        let kind = *pick(rng, &stackable);
+        let mut piece = sample_object(kind, &content.objects.def.colors, &[], None, rng);
+        let count = rng.random_range(2..=3u32);
+        let yaw = rng.random_range(0.0..std::f32::consts::TAU);
+        let [hx, hy, hz] = piece.shape.half_extents();
+        if let Some(ground) = free_spot(area, &zones, hx.max(hz), rng) {
+            for level in 0..count {
+                let twist = Quat::from_rotation_y(yaw + rng.random_range(-0.08..=0.08f32));
+                piece.position = (ground + Vec3::Y * (hy + level as f32 * 2.0 * hy)).to_array();
+                piece.rotation = twist.to_array();
+                objects.push(piece.clone());
+            }
+            zones.push((ground, hx.max(hz) + 0.04));
+        }
+    }
+    if held && !kinds.is_empty() {
+        let kind = *pick(rng, &kinds);
+        let mut object = sample_object(kind, &content.objects.def.colors, &[], None, rng);
+        let height = rng.random_range(0.1..=0.2f32);
+        let yaw = rng.random_range(0.0..std::f32::consts::TAU);
+        let [hx, hy, hz] = object.shape.half_extents();
+        if let Some(ground) = free_spot(area, &zones, hx.max(hz) + 0.06, rng) {
+            object.position = (ground + Vec3::Y * (height + hy)).to_array();
+            object.rotation = Quat::from_rotation_y(yaw).to_array();
+            // Held past the last frame: it never drops.
+            object.held_until_frame = Some(u32::MAX);
+            let holder = idle_hand_above(&object, actors, stage.axes, rng);
+            objects.push(object);
+            actors.push(holder);
+        }
+    }
+}
+
+/// A hand resting on top of `object` from above for the whole clip, holding it still; it takes the
+/// skin tone and size of the clip's other hands.
+fn idle_hand_above(object: &ObjectSpec, actors: &[ActorSpec], axes: &CameraAxes, rng: &mut ChaCha8Rng) -> ActorSpec {
+    let tones = [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
+    let (mut color, mut scale) = (*pick(rng, &tones), rng.random_range(0.9..=1.1f32));
+    if let Some(hand) = actors.iter().find(|a| a.kind == ActorKind::Hand) {
+        (color, scale) = (hand.color, hand.scale);
+    }
+    let top = Vec3::from(object.position) + Vec3::Y * (reach(object, Vec3::Y) + rng.random_range(0.004..=0.008f32));
+    ActorSpec {
+        kind: ActorKind::Hand,
+        color,
+        scale,
+        facing: Side::Down,
+        rotation: facing_rotation(Vec3::NEG_Y, axes).to_array(),
+        path: vec![ActorKeyframe { frame: 0.0, position: top.to_array() }],
+        grips: Vec::new(),
+        idle: true,
     }
 }
 
