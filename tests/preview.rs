@@ -191,8 +191,12 @@ fn the_window_under_xvfb_shows_the_scene_and_label_and_plays_the_batch_frames() 
     args.extend(["--seed", "3", "--index", "1", "--exit-after", "10", "--save-frame", "7"].map(String::from));
     args.extend(["--screenshot", shot.to_str().unwrap(), "--frame-out", frame.to_str().unwrap()].map(String::from));
     args.extend(video.map(String::from));
-    let output = Command::new("xvfb-run").args(&args).output().unwrap();
+    // Run from a folder without content: the preview plays the built-in set and says that it has
+    // nothing to hot-reload.
+    let output = Command::new("xvfb-run").args(&args).current_dir(dir.path()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("(built-in)/scenes") && said.contains("nothing to hot-reload"), "{said}");
 
     // The window's screenshot: 3x the clip size, a scene (many colors), the label's yellow text.
     let screenshot = image::open(&shot).expect("the window's screenshot was saved").to_rgb8();
@@ -202,7 +206,8 @@ fn the_window_under_xvfb_shows_the_scene_and_label_and_plays_the_batch_frames() 
         screenshot.enumerate_pixels().filter(|(_, y, p)| *y < 14 && p[0] > 230 && p[1] > 200 && p[2] < 160);
     assert!(label_text.count() > 30, "the label overlay is drawn at the top");
 
-    // Frame 7 of the preview is frame 7 of `generate` for the same action, seed and index.
+    // Frame 7 of the preview is frame 7 of `generate` (run in the checkout, on its files) for the
+    // same action, seed and index.
     let out = dir.path().join("out");
     let mut generate = vec!["generate", "--out", out.to_str().unwrap(), "--actions", "push_left_to_right"];
     generate.extend(["--seed", "3", "--clips", "2", "--quiet"]);

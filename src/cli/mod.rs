@@ -20,8 +20,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::audit::{Group, plan_catalogue, read_dataset};
 use crate::content::{
-    ANNOTATION_CHOICES, AnnotationImage, Content, DatasetConfigDef, default_actions_dir, default_objects_file,
-    default_scenes_dir, load_dataset_config, parse_annotation,
+    ANNOTATION_CHOICES, AnnotationImage, Content, DatasetConfigDef, files::ContentPaths, load_dataset_config,
+    parse_annotation,
 };
 use crate::dataset::{GenerateOptions, Progress, Shard, Summary, generate, merge, rerender};
 use crate::output::{ClipLabel, SplitRule, VideoFormat, VideoOutput};
@@ -232,20 +232,33 @@ struct RerenderArgs {
 
 #[derive(Args, Clone)]
 struct ContentArgs {
-    /// Directory of scene files (*.ron).
-    #[arg(long, default_value_os_t = default_scenes_dir())]
-    scenes_dir: PathBuf,
-    /// Directory of action files (*.ron).
-    #[arg(long, default_value_os_t = default_actions_dir())]
-    actions_dir: PathBuf,
-    /// The object library file.
-    #[arg(long, default_value_os_t = default_objects_file())]
-    objects: PathBuf,
+    /// Directory of scene files (*.ron) [default: see --content].
+    #[arg(long)]
+    scenes_dir: Option<PathBuf>,
+    /// Directory of action files (*.ron) [default: see --content].
+    #[arg(long)]
+    actions_dir: Option<PathBuf>,
+    /// The object library file [default: see --content].
+    #[arg(long)]
+    objects: Option<PathBuf>,
+    /// A folder holding scenes/, actions/ and assets/objects.ron. Each part not given by its own
+    /// flag comes from here, else from the current directory's scenes/, actions/ and
+    /// assets/objects.ron, else from the built-in content.
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
 }
 
 impl ContentArgs {
-    fn load(&self) -> Result<Content, crate::content::ContentError> {
-        Content::load(&self.scenes_dir, &self.actions_dir, &self.objects)
+    /// Where each part of the content comes from.
+    fn paths(&self) -> anyhow::Result<ContentPaths> {
+        let flags = [self.scenes_dir.as_deref(), self.actions_dir.as_deref(), self.objects.as_deref()];
+        let cwd = std::env::current_dir().context("reading the current directory")?;
+        ContentPaths::resolve(flags, self.content.as_deref(), &cwd).map_err(anyhow::Error::msg)
+    }
+
+    fn load(&self) -> anyhow::Result<Content> {
+        let paths = self.paths()?;
+        Ok(Content::load(&paths.scenes, &paths.actions, &paths.objects)?)
     }
 }
 
@@ -386,6 +399,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Validate(args) => {
+            println!("{}", args.paths()?);
             let content = args.load()?;
             println!(
                 "ok: {} scene(s), {} action(s), {} object kind(s)",
@@ -397,6 +411,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::List(args) => {
             let content = args.load()?;
+            println!("{}", args.paths()?);
             println!("scenes:");
             for scene in &content.scenes {
                 println!("  {:<24} {}", scene.def.name, scene.def.description);
@@ -500,10 +515,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Preview(args) => {
             let video = args.video.video(&DatasetConfigDef::default())?;
+            let paths = args.content.paths()?;
+            if paths.all_embedded() {
+                println!(
+                    "{paths}: built into this binary, so there is nothing to hot-reload; run in a folder with scenes/ and actions/, or pass --content DIR, to edit content while previewing"
+                );
+            }
             let options = preview::PreviewOptions {
-                scenes_dir: args.content.scenes_dir.clone(),
-                actions_dir: args.content.actions_dir.clone(),
-                objects: args.content.objects.clone(),
+                scenes_dir: paths.scenes,
+                actions_dir: paths.actions,
+                objects: paths.objects,
                 scene: args.scene,
                 action: args.action,
                 seed: args.seed,

@@ -111,7 +111,7 @@ fn validate_entries(group: &Loaded<GroupDef>, content: &Content, problems: &mut 
 /// The group files of `actions_dir` (none when it has no `groups/` folder), sorted by name.
 pub(super) fn load_groups(actions_dir: &Path, problems: &mut Vec<Problem>) -> Vec<Loaded<GroupDef>> {
     let dir = actions_dir.join(GROUPS_FOLDER);
-    if !dir.is_dir() {
+    if !super::files::is_dir(&dir) {
         return Vec::new();
     }
     let mut groups = parse_dir::<GroupDef>(&dir, "group", problems);

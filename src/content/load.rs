@@ -112,7 +112,7 @@ impl Content {
         for scene in &content.scenes {
             for file in scene.def.surfaces.iter().filter_map(|surface| surface.image.as_ref()) {
                 let path = validate::scene_relative(&scene.path, file);
-                let bytes = std::fs::read(&path).unwrap_or_default();
+                let bytes = super::files::read(&path).unwrap_or_default();
                 content.image_hashes.insert(path, format!("{:016x}", crate::hash::fnv1a64(&bytes)));
             }
         }
@@ -147,17 +147,15 @@ impl Content {
 }
 
 pub(super) fn parse_dir<T: DeserializeOwned>(dir: &Path, what: &str, problems: &mut Vec<Problem>) -> Vec<Loaded<T>> {
-    let entries = match std::fs::read_dir(dir) {
+    let entries = match super::files::list(dir) {
         Ok(entries) => entries,
         Err(error) => {
             problems.push(file_problem(dir, format!("cannot read {what} directory: {error}")));
             return Vec::new();
         }
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
-        .collect();
+    let mut paths: Vec<PathBuf> =
+        entries.into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "ron")).collect();
     paths.sort();
     if paths.is_empty() {
         problems.push(file_problem(dir, format!("no {what} files (*.ron) in this directory")));
@@ -171,7 +169,7 @@ fn file_problem(path: &Path, message: String) -> Problem {
 
 /// Parses one RON file; a syntax or shape error becomes a positioned problem.
 pub(crate) fn parse_file<T: DeserializeOwned>(path: &Path, problems: &mut Vec<Problem>) -> Option<Loaded<T>> {
-    let source = match std::fs::read_to_string(path) {
+    let source = match super::files::read_to_string(path) {
         Ok(source) => source,
         Err(error) => {
             problems.push(file_problem(path, format!("cannot read file: {error}")));

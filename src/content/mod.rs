@@ -7,6 +7,7 @@
 
 mod dataset;
 mod defs;
+pub mod files;
 mod group;
 mod load;
 mod locate;

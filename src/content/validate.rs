@@ -161,9 +161,9 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
         check.range(format!("{at}.pattern_scale"), surface.pattern_scale, 0.01, 1000.0);
         if let Some(image) = &surface.image {
             let path = scene_relative(&scene.path, image);
-            if !path.is_file() {
+            if !super::files::is_file(&path) {
                 check.fail(format!("{at}.image"), format!("no such image file: {}", path.display()));
-            } else if let Err(error) = image::image_dimensions(&path) {
+            } else if let Err(error) = super::files::read_image(&path) {
                 check.fail(format!("{at}.image"), format!("cannot read {} as an image: {error}", path.display()));
             }
         }

@@ -57,7 +57,7 @@ fn textured_material(
 /// A material covered with an image file, tiled `repeats` times. An unreadable file (it was
 /// checked when the scene was loaded) shows as magenta rather than stopping the render.
 fn image_material(world: &mut World, file: &ImageFileSpec, roughness: f32, repeats: f32) -> Handle<StandardMaterial> {
-    let pixels = match image::open(&file.path) {
+    let pixels = match crate::content::files::read_image(std::path::Path::new(&file.path)) {
         Ok(picture) => image::imageops::resize(
             &picture.to_rgba8(),
             TEXTURE_SIZE,
