@@ -5,6 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
 
 use common::{REAL_TIME_FEW_FRAMES, clip_dirs, files_under, stderr, stdout};
 
@@ -12,9 +13,24 @@ fn repository(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// Held while a binary is copied and while a child is started. A child forked while another
+/// test's copy still has the new file open for writing inherits that descriptor until it execs,
+/// and running the copy then fails with "Text file busy" (ETXTBSY).
+static SPAWNING: Mutex<()> = Mutex::new(());
+
 /// Runs `binary` in `cwd` with `args`.
 fn run_in(binary: &Path, cwd: &Path, args: &[&str]) -> Output {
-    Command::new(binary).current_dir(cwd).args(args).output().expect("the binary runs")
+    let child = {
+        let _spawning = SPAWNING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Command::new(binary)
+            .current_dir(cwd)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs")
+    };
+    child.wait_with_output().expect("the binary runs to its end")
 }
 
 /// A copy of the built binary in its own folder, and an empty working folder beside it.
@@ -24,6 +40,7 @@ fn installed() -> (tempfile::TempDir, PathBuf, PathBuf) {
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&work).unwrap();
     let binary = bin.join("synthact");
+    let _spawning = SPAWNING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     std::fs::copy(env!("CARGO_BIN_EXE_synthact"), &binary).unwrap();
     (root, binary, work)
 }
