@@ -8,6 +8,10 @@ use bevy::math::{Mat3, Quat, Vec3};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+mod actor;
+
+use actor::{facing_rotation, sample_actors};
+
 use super::camera::{CameraAxes, CameraModel};
 use super::rng::{RNG_NAME, clip_seed, stream};
 use super::*;
@@ -568,8 +572,6 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
     }
 }
 
-/// Every actor the script uses, in order; their draws come one after another from one stream, so
-/// a one-actor clip is unaffected by the existence of two-actor actions.
 /// Where a clip's actors move: the camera's ground axes, the action area, the view at frame 0
 /// (for actors that enter from outside it), and the clip's timing.
 struct Stage<'a> {
@@ -578,21 +580,6 @@ struct Stage<'a> {
     view: CameraModel,
     /// Script frames to clip frames.
     time_scale: f32,
-}
-
-fn sample_actors(
-    action: &ActionDef,
-    objects: &mut [ObjectSpec],
-    stage: &Stage,
-    rng: &mut ChaCha8Rng,
-) -> Vec<ActorSpec> {
-    let count = action.script.iter().filter_map(|step| step.actor()).map(|actor| actor + 1).max().unwrap_or(0);
-    let mut actors: Vec<ActorSpec> = Vec::new();
-    for actor in 0..count {
-        let sampled = sample_actor(action, actor, &actors, objects, stage, rng);
-        actors.push(sampled);
-    }
-    actors
 }
 
 /// The actors whose paths distractors keep clear of: this clip's, and in a group with an
@@ -615,303 +602,6 @@ fn paths_to_keep_clear(
         keep_clear.extend(sample_actors(&def, &mut objects.to_vec(), stage, &mut stream(seed, "actor")));
     }
     keep_clear
-}
-
-/// Actor `actor` of the script; a second hand takes the first hand's skin tone and size.
-fn sample_actor(
-    action: &ActionDef,
-    actor: u8,
-    earlier: &[ActorSpec],
-    objects: &mut [ObjectSpec],
-    stage: &Stage,
-    rng: &mut ChaCha8Rng,
-) -> ActorSpec {
-    let Stage { axes, area, time_scale, .. } = *stage;
-    let work_top = area.center.y;
-    let area_to_edge = |point: Vec3, direction: Vec3| area.to_edge(point, direction);
-    // Script frames are written for `script_frames`-long clips; scale them to this clip.
-    let frames =
-        |rng: &mut ChaCha8Rng, range: crate::content::FrameRange| uniform_frames(rng, range) as f32 * time_scale;
-    let kind = *pick(rng, &action.actors);
-    let mut color = match kind {
-        // Skin tones from light to dark, mixed.
-        ActorKind::Hand => {
-            let tones = [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
-            let (a, b) = (pick(rng, &tones), pick(rng, &tones));
-            let t = rng.random_range(0.0..=1.0f32);
-            std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
-        }
-        ActorKind::Stick => {
-            let sticks = [[0.55, 0.38, 0.22], [0.25, 0.25, 0.27], [0.85, 0.85, 0.80], [0.15, 0.35, 0.60]];
-            *pick(rng, &sticks)
-        }
-        ActorKind::Block => {
-            let blocks = [[0.72, 0.56, 0.36], [0.60, 0.20, 0.15], [0.20, 0.40, 0.25], [0.80, 0.75, 0.30]];
-            *pick(rng, &blocks)
-        }
-    };
-    let mut scale = rng.random_range(0.9..=1.1f32);
-    if let Some(hand) = earlier.iter().find(|a| a.kind == ActorKind::Hand && kind == ActorKind::Hand) {
-        (color, scale) = (hand.color, hand.scale);
-    }
-
-    let mut path = Vec::new();
-    let mut facing = Side::Right;
-    let mut position = Vec3::ZERO;
-    let mut last_end = 0.0f32;
-    // The direction of the actor's first push, which it faces.
-    let mut first_push: Option<Vec3> = None;
-    let mut grips = Vec::new();
-    for step in action.script.iter().filter(|step| step.actor() == Some(actor)) {
-        match step {
-            ScriptStep::Start { beside, side, gap, height, across, enters, arrives, .. } => {
-                let object = &objects[role_index(beside, objects)];
-                let centre = Vec3::from(object.position);
-                let out = axes.direction(*side);
-                let gap = uniform(rng, *gap);
-                position = centre + out * (reach(object, out) + gap);
-                if let Some(across) = across {
-                    let along = match side {
-                        Side::Toward | Side::Away => axes.right,
-                        _ => axes.away,
-                    };
-                    position += along * uniform(rng, *across) * reach(object, along);
-                }
-                if !matches!(side, Side::Up | Side::Down) {
-                    // A stacked role is touched relative to the whole stack.
-                    let pieces = objects.iter().filter(|o| o.role.as_deref() == Some(beside.as_str()));
-                    let top = pieces.map(|o| o.position[1] + reach(o, Vec3::Y)).fold(f32::MIN, f32::max);
-                    let bottom = centre.y - reach(object, Vec3::NEG_Y);
-                    let object_height = top - bottom;
-                    let contact_height = match height {
-                        Some(fraction) => uniform(rng, *fraction) * object_height,
-                        // Touch low on the object's side.
-                        None => (object_height * 0.4).clamp(0.012, 0.04),
-                    };
-                    // Never scrape the table.
-                    position.y = (bottom + contact_height).max(work_top + 0.012);
-                }
-                facing = side.opposite();
-                if let Some(entry) = enters {
-                    // In from beyond the image's edge on that side, in place by `arrives`.
-                    let arrival = frames(rng, arrives.unwrap_or(crate::content::FrameRange(3, 5))).max(1.0);
-                    let outside = out_of_view(position, axes.direction(*entry), &stage.view);
-                    path.push(ActorKeyframe { frame: 0.0, position: outside.to_array() });
-                    path.push(ActorKeyframe { frame: arrival, position: position.to_array() });
-                    last_end = arrival;
-                } else {
-                    path.push(ActorKeyframe { frame: 0.0, position: position.to_array() });
-                }
-            }
-            ScriptStep::PushToEdge { role, toward, past_edge, start, duration, .. } => {
-                let object = &objects[role_index(role, objects)];
-                let direction = axes.direction(*toward);
-                let centre = Vec3::from(object.position);
-                let to_surface = (centre - position).dot(direction) - reach(object, direction);
-                let object_travel = area_to_edge(centre, direction) + uniform(rng, *past_edge);
-                let begin = frames(rng, *start).max(last_end);
-                let end = begin + frames(rng, *duration).max(1.0);
-                let travel = to_surface.max(0.0) + object_travel.max(0.0);
-                move_straight(&mut path, &mut position, begin, end, direction * travel);
-                last_end = end;
-                first_push.get_or_insert(direction);
-            }
-            ScriptStep::Close { role, other, fraction, passing, start, duration, .. } => {
-                let (object, target) = (&objects[role_index(role, objects)], &objects[role_index(other, objects)]);
-                let (direction, gap) =
-                    closing_line(object, target, position.y, passing.map(|side| axes.direction(side)));
-                let object_travel = uniform(rng, *fraction) * gap.max(0.0);
-                let begin = frames(rng, *start).max(last_end);
-                let end = begin + frames(rng, *duration).max(2.0);
-                // First step behind the object on the line it will travel, as far from its centre
-                // as the actor already is, then push through.
-                let centre = Vec3::new(object.position[0], position.y, object.position[2]);
-                let back = (position - centre).length().max(reach(object, -direction) + 0.01);
-                let settled = begin + (end - begin) * 0.2;
-                let approach = centre - direction * back - position;
-                move_straight(&mut path, &mut position, begin, settled, approach);
-                let travel = back - reach(object, -direction) + object_travel;
-                move_straight(&mut path, &mut position, settled, end, direction * travel);
-                last_end = end;
-                first_push.get_or_insert(direction);
-            }
-            ScriptStep::Pull { role, toward, distance, start, duration, .. } => {
-                let index = role_index(role, objects);
-                let begin = frames(rng, *start).max(last_end);
-                let end = begin + frames(rng, *duration).max(1.0);
-                let delta = axes.direction(*toward) * uniform(rng, *distance);
-                move_straight(&mut path, &mut position, begin, end, delta);
-                grips.push(Grip { object: index, from: begin, until: end });
-                last_end = end;
-            }
-            ScriptStep::Push { role, toward, distance, start, duration, .. } => {
-                let object = &objects[role_index(role, objects)];
-                let direction = axes.direction(*toward);
-                let to_surface = (Vec3::from(object.position) - position).dot(direction) - reach(object, direction);
-                let travel = to_surface.max(0.0) + uniform(rng, *distance);
-                let begin = frames(rng, *start).max(last_end);
-                let end = begin + frames(rng, *duration).max(1.0);
-                move_straight(&mut path, &mut position, begin, end, direction * travel);
-                last_end = end;
-                first_push.get_or_insert(direction);
-            }
-            ScriptStep::Carry { role, onto, lift, start, duration, .. } => {
-                let index = role_index(role, objects);
-                let (carried, below) = (&objects[index], &objects[role_index(onto, objects)]);
-                let begin = frames(rng, *start).max(last_end);
-                let end = begin + frames(rng, *duration).max(3.0);
-                let lift = uniform(rng, *lift);
-                // The grip keeps the object where it is relative to the actor, so the actor's
-                // destination is the object's resting place on top, less that offset.
-                let offset = Vec3::from(carried.position) - position;
-                let rest_height = below.position[1] + reach(below, Vec3::Y) + reach(carried, Vec3::NEG_Y) + 0.004;
-                let rest = Vec3::new(below.position[0], rest_height, below.position[2]);
-                let set_down = rest - offset;
-                // Straight up until clear of the other object's top, across, then straight down.
-                let clear = (position.y + lift).max(set_down.y + lift * 0.5);
-                let lifted = Vec3::new(position.x, clear, position.z);
-                let over = Vec3::new(set_down.x, clear, set_down.z);
-                let third = (end - begin) / 3.0;
-                for (frame, point) in
-                    [(begin, position), (begin + third, lifted), (begin + 2.0 * third, over), (end, set_down)]
-                {
-                    path.push(ActorKeyframe { frame, position: point.to_array() });
-                }
-                position = set_down;
-                grips.push(Grip { object: index, from: begin, until: end });
-                last_end = end;
-            }
-            ScriptStep::Release { role, frame, .. } => {
-                let index = role_index(role, objects);
-                let release = frames(rng, *frame).round();
-                objects[index].held_until_frame = Some(release as u32);
-                last_end = last_end.max(release);
-            }
-            ScriptStep::CameraDolly { .. } | ScriptStep::CameraTurn { .. } => unreachable!("not an actor's step"),
-            ScriptStep::Sweep { role, degrees, pivot, start, duration, .. } => {
-                let object = &objects[role_index(role, objects)];
-                let centre = Vec3::new(object.position[0], position.y, object.position[2]);
-                // Along the face the actor is beside, towards the actor's side of the centre.
-                let face = axes.direction(facing);
-                let along = Vec3::Y.cross(face).normalize();
-                let along = if along.dot(position - centre) >= 0.0 { along } else { -along };
-                let pivot = pivot.map_or(0.4, |range| uniform(rng, range));
-                let axis = centre - along * pivot * reach(object, along);
-                let offset = position - axis;
-                // Of the two senses, the one whose first motion heads into the face the actor
-                // started beside (it faces that face).
-                let sense = if Vec3::Y.cross(offset).dot(face) >= 0.0 { 1.0 } else { -1.0 };
-                let angle = sense * uniform(rng, *degrees).to_radians();
-                let begin = frames(rng, *start).max(last_end);
-                let end = begin + frames(rng, *duration).max(1.0);
-                // A keyframe per 5 degrees keeps the straight segments close to the arc.
-                let pieces = ((angle.abs().to_degrees() / 5.0).ceil() as usize).max(1);
-                for piece in 0..=pieces {
-                    let t = piece as f32 / pieces as f32;
-                    let point = axis + Quat::from_rotation_y(angle * t) * offset;
-                    path.push(ActorKeyframe { frame: begin + (end - begin) * t, position: point.to_array() });
-                }
-                position = axis + Quat::from_rotation_y(angle) * offset;
-                last_end = end;
-            }
-            ScriptStep::Retreat { toward, distance, delay, duration, .. } => {
-                let begin = last_end + frames(rng, *delay);
-                let end = begin + frames(rng, *duration).max(1.0);
-                let delta = axes.direction(*toward) * uniform(rng, *distance);
-                move_straight(&mut path, &mut position, begin, end, delta);
-                last_end = end;
-            }
-        }
-    }
-    let facing_direction = first_push.unwrap_or(axes.direction(facing));
-    ActorSpec {
-        kind,
-        color,
-        scale,
-        facing: nearest_side(facing_direction, axes),
-        rotation: facing_rotation(facing_direction, axes).to_array(),
-        path,
-        grips,
-        idle: false,
-    }
-}
-
-/// The ground direction along which a `Close` pushes `object` toward `target`, and the distance
-/// its `fraction` is of: the gap between their surfaces on the line joining their centres, or,
-/// `passing` on a side, the distance to a point just clear of the target on that side.
-fn closing_line(object: &ObjectSpec, target: &ObjectSpec, height: f32, passing: Option<Vec3>) -> (Vec3, f32) {
-    let from = Vec3::new(object.position[0], height, object.position[2]);
-    let to = Vec3::new(target.position[0], height, target.position[2]);
-    match passing {
-        Some(side) => {
-            // The two objects travel on parallel lanes that stand both objects' depth and a
-            // hand's breadth apart, so they pass without touching.
-            let clearance = reach(object, side) + reach(target, side) + 0.07;
-            let (across, along) = ((to - from).dot(side), (to - from).reject_from_normalized(side).length());
-            let aim = to + side * lane_offset(along, across, clearance);
-            ((aim - from).normalize_or(side), (aim - from).length())
-        }
-        None => {
-            let direction = (to - from).normalize_or(Vec3::X);
-            (direction, (to - from).length() - reach(object, direction) - reach(target, -direction))
-        }
-    }
-}
-
-/// How far past the other object, toward the passing side, to aim so that two objects swapping
-/// places on parallel lanes keep `clearance` between the lanes. The objects stand `along` apart in
-/// the travel direction and `across` apart toward the passing side; aiming `offset` past the other
-/// puts the lanes `along * offset / hypot(along, across + offset)` apart, solved here for `offset`.
-/// Objects too close to pass get the widest lane that still points past the other.
-fn lane_offset(along: f32, across: f32, clearance: f32) -> f32 {
-    let along = along.max(clearance * 1.15);
-    let (a, b) = (along * along - clearance * clearance, clearance * clearance * across);
-    let c = clearance * clearance * (along * along + across * across);
-    ((b + (b * b + a * c).sqrt()) / a).min(clearance * 3.0)
-}
-
-/// The camera-relative side on the ground nearest to a world direction.
-fn nearest_side(direction: Vec3, axes: &CameraAxes) -> Side {
-    let sides = [Side::Right, Side::Left, Side::Away, Side::Toward];
-    sides
-        .into_iter()
-        .max_by(|a, b| axes.direction(*a).dot(direction).total_cmp(&axes.direction(*b).dot(direction)))
-        .unwrap()
-}
-
-/// The first point from `contact` along the ground direction `outward` where an actor touching
-/// there is out of `view`: its front (a few centimetres ahead of the contact point) and what it
-/// holds above it project beyond the image's edge.
-fn out_of_view(contact: Vec3, outward: Vec3, view: &CameraModel) -> Vec3 {
-    let hidden = |point: Vec3| {
-        [Vec3::ZERO, Vec3::Y * 0.15, Vec3::Y * 0.3]
-            .iter()
-            .all(|lift| view.project(point - outward * 0.06 + *lift).is_none_or(|p| !view.in_frame(p, -0.02)))
-    };
-    let mut point = contact;
-    for _ in 0..100 {
-        if hidden(point) {
-            break;
-        }
-        point += outward * 0.05;
-    }
-    point
-}
-
-/// A straight move of the contact point by `delta`, from frame `begin` to frame `end`.
-fn move_straight(path: &mut Vec<ActorKeyframe>, position: &mut Vec3, begin: f32, end: f32, delta: Vec3) {
-    path.push(ActorKeyframe { frame: begin, position: position.to_array() });
-    *position += delta;
-    path.push(ActorKeyframe { frame: end, position: position.to_array() });
-}
-
-/// A rotation taking the actor's local +x to `facing`, with its local +y as close to up as it can be.
-fn facing_rotation(facing: Vec3, axes: &CameraAxes) -> Quat {
-    let x = facing.normalize();
-    let up_hint = if x.y.abs() > 0.9 { -axes.away } else { Vec3::Y };
-    let z = x.cross(up_hint).normalize();
-    let y = z.cross(x);
-    Quat::from_mat3(&Mat3::from_cols(x, y, z))
 }
 
 /// Distractors anywhere in the area, clear of the role objects and of the actor's path.
@@ -1099,17 +789,5 @@ mod tests {
         );
         assert_eq!(fill_template("[Something] falling like a rock", &names), "A red mug falling like a rock");
         assert_eq!(fill_template("Dropping [something] onto [something]", &names), "Dropping a red mug onto a ball");
-    }
-
-    #[test]
-    fn lanes_aimed_past_the_other_object_stand_the_clearance_apart() {
-        for (along, across, clearance) in [(0.3, 0.1, 0.12), (0.25, -0.12, 0.1), (0.4, 0.0, 0.15)] {
-            let offset = lane_offset(along, across, clearance);
-            let separation = along * offset / (along * along + (across + offset) * (across + offset)).sqrt();
-            assert!((separation - clearance).abs() < 1e-4, "{along} {across} {clearance}: {separation}");
-        }
-        // Too close to pass at that clearance: still aims past the other, no further than 3 clearances.
-        let offset = lane_offset(0.05, 0.0, 0.1);
-        assert!(offset > 0.0 && offset <= 0.3 + 1e-6, "{offset}");
     }
 }
