@@ -324,7 +324,7 @@ fn both_sets_are_complete_and_every_action_passes_its_checks_in_every_scene_that
     assert!(SET_A.iter().all(|class| !SET_B.contains(class)), "the sets are disjoint");
     assert_eq!(classes.len(), 28, "one action file per class");
     let report = trial(&content, SEED, 15, VideoSpec::default()).unwrap();
-    for (action, loaded) in report.iter().zip(&content.actions) {
+    for (action, loaded) in report.actions.iter().zip(&content.actions) {
         assert!(
             action.pass_rate() >= 0.7,
             "{}: only {}/{} first attempts pass; failures: {:#?}",

@@ -39,6 +39,27 @@ pub struct BenchReport {
     pub renderer: String,
 }
 
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let size = format!("{}x{}", self.width, self.height);
+        writeln!(f, "clips: {}  frames: {}  size: {size}  workers: {}", self.clips, self.frames, self.workers)?;
+        writeln!(f, "renderer: {}", self.renderer)?;
+        if let Some(hint) = crate::capture::slow_driver_hint(&self.renderer) {
+            writeln!(f, "note: {hint}")?;
+        }
+        writeln!(f, "end to end: {:.1} frames/s ({:.1} s wall)", self.end_to_end_fps, self.wall_s)?;
+        writeln!(f, "render + readback: {:.1} ms/frame", self.render_ms_per_frame)?;
+        writeln!(
+            f,
+            "per-clip overhead: {:.0} ms ({:.1}% of a clip's time; planning {:.0} ms); start-up {:.0} ms",
+            self.overhead_ms_per_clip,
+            self.overhead_fraction * 100.0,
+            self.planning_ms_per_clip,
+            self.startup_ms
+        )
+    }
+}
+
 /// Generates `clips` clips into `out` (which should be empty) and measures.
 pub fn run_benchmark(
     content: &Content,

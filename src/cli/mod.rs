@@ -7,7 +7,9 @@
 //! validated before the output directory is touched, so bad input writes nothing.
 
 pub mod bench;
+mod options;
 pub mod preview;
+mod progress;
 pub mod sheet;
 pub mod trial;
 
@@ -19,15 +21,12 @@ use bevy::app::AppExit;
 use clap::{Args, Parser, Subcommand};
 
 use crate::audit::{Group, plan_catalogue, read_dataset};
-use crate::content::{
-    ANNOTATION_CHOICES, AnnotationImage, Content, DatasetConfigDef, files::ContentPaths, load_dataset_config,
-    parse_annotation,
-};
-use crate::dataset::{GenerateOptions, Progress, Shard, Summary, generate, merge, rerender};
-use crate::output::{ClipLabel, SplitRule, VideoFormat, VideoOutput};
-use crate::plan::DEFAULT_MAX_ATTEMPTS;
-use crate::spec::VideoSpec;
+use crate::content::{DatasetConfigDef, load_dataset_config};
+use crate::dataset::{generate, merge, rerender};
+use crate::output::ClipLabel;
 use bench::run_benchmark;
+use options::{ContentArgs, GenerateArgs, SelectionArgs, VideoArgs, layered, video_output};
+use progress::Reporter;
 
 #[derive(Parser)]
 #[command(name = "synthact", version, about = "Labeled synthetic action-recognition clips from RON scenes and actions")]
@@ -126,26 +125,6 @@ struct SheetArgs {
     content: ContentArgs,
 }
 
-/// Which of the loaded scenes and actions to use.
-#[derive(Args, Clone)]
-struct SelectionArgs {
-    /// Only these scenes (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
-    scenes: Vec<String>,
-    /// Only these actions (comma-separated names).
-    #[arg(long, value_delimiter = ',')]
-    actions: Vec<String>,
-}
-
-impl SelectionArgs {
-    /// Loads the content and keeps only the selected scenes and actions.
-    fn load(&self, content: &ContentArgs) -> anyhow::Result<Content> {
-        let mut loaded = content.load()?;
-        loaded.select(&self.scenes, &self.actions).map_err(anyhow::Error::msg)?;
-        Ok(loaded)
-    }
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum SheetRows {
     Scene,
@@ -230,135 +209,6 @@ struct RerenderArgs {
     out: PathBuf,
 }
 
-#[derive(Args, Clone)]
-struct ContentArgs {
-    /// Directory of scene files (*.ron) [default: see --content].
-    #[arg(long)]
-    scenes_dir: Option<PathBuf>,
-    /// Directory of action files (*.ron) [default: see --content].
-    #[arg(long)]
-    actions_dir: Option<PathBuf>,
-    /// The object library file [default: see --content].
-    #[arg(long)]
-    objects: Option<PathBuf>,
-    /// A folder holding scenes/, actions/ and assets/objects.ron. Each part not given by its own
-    /// flag comes from here, else from the current directory's scenes/, actions/ and
-    /// assets/objects.ron, else from the built-in content.
-    #[arg(long, value_name = "DIR")]
-    content: Option<PathBuf>,
-}
-
-impl ContentArgs {
-    /// Where each part of the content comes from.
-    fn paths(&self) -> anyhow::Result<ContentPaths> {
-        let flags = [self.scenes_dir.as_deref(), self.actions_dir.as_deref(), self.objects.as_deref()];
-        let cwd = std::env::current_dir().context("reading the current directory")?;
-        ContentPaths::resolve(flags, self.content.as_deref(), &cwd).map_err(anyhow::Error::msg)
-    }
-
-    fn load(&self) -> anyhow::Result<Content> {
-        let paths = self.paths()?;
-        Ok(Content::load(&paths.scenes, &paths.actions, &paths.objects)?)
-    }
-}
-
-/// Video settings; each overrides the dataset configuration, which overrides the defaults
-/// (224x224, 12 fps, 36 frames, 10 physics steps per frame).
-#[derive(Args, Clone)]
-struct VideoArgs {
-    /// Frame width in pixels [default: 224].
-    #[arg(long)]
-    width: Option<u32>,
-    /// Frame height in pixels [default: 224].
-    #[arg(long)]
-    height: Option<u32>,
-    /// Frames per second [default: 12].
-    #[arg(long)]
-    fps: Option<u32>,
-    /// Frames per clip [default: 36, or the configuration's duration_s times fps].
-    #[arg(long)]
-    frames: Option<u32>,
-    /// Fixed physics steps per video frame [default: 10].
-    #[arg(long)]
-    physics_steps_per_frame: Option<u32>,
-}
-
-impl VideoArgs {
-    fn video(&self, config: &DatasetConfigDef) -> anyhow::Result<VideoSpec> {
-        let defaults = VideoSpec::default();
-        let fps = self.fps.or(config.fps).unwrap_or(defaults.fps);
-        let from_duration = config.duration_s.map(|seconds| (seconds * fps as f32).round() as u32);
-        let video = VideoSpec {
-            width: self.width.or(config.width).unwrap_or(defaults.width),
-            height: self.height.or(config.height).unwrap_or(defaults.height),
-            fps,
-            frames: self.frames.or(from_duration).unwrap_or(defaults.frames),
-            physics_steps_per_frame: self.physics_steps_per_frame.unwrap_or(defaults.physics_steps_per_frame),
-        };
-        video.check().map_err(|message| anyhow::anyhow!("video settings: {message}"))?;
-        Ok(video)
-    }
-}
-
-#[derive(Args)]
-struct GenerateArgs {
-    /// Output directory; finished clips already there are kept and skipped.
-    #[arg(long)]
-    out: PathBuf,
-    /// A dataset configuration (RON, see datasets/); the flags below override its fields.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Number of clips [default: the configuration's clips_per_class times the actions, else 12].
-    #[arg(long)]
-    clips: Option<u64>,
-    /// Dataset seed [default: 0].
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Index of the first clip (render clips start .. start+clips).
-    #[arg(long, default_value_t = 0)]
-    start: u64,
-    /// Sampling attempts per clip before giving up [default: 20].
-    #[arg(long)]
-    max_attempts: Option<u32>,
-    /// Only these scenes (comma-separated names) [default: the configuration's, else all].
-    #[arg(long, value_delimiter = ',')]
-    scenes: Vec<String>,
-    /// Only these actions (comma-separated names) [default: the configuration's, else all].
-    #[arg(long, value_delimiter = ',')]
-    actions: Vec<String>,
-    /// Also write video files per clip: mp4 (H.264), webm (VP9), or both, comma-separated.
-    /// Needs ffmpeg.
-    #[arg(long = "video", value_delimiter = ',')]
-    video_formats: Vec<String>,
-    /// With --video: delete the JPEG frames once the videos are written.
-    #[arg(long)]
-    no_frames: bool,
-    /// Dense annotations beyond the poses, boxes and events every clip gets: masks (instance
-    /// ids, masks/*.png) and/or depth (millimetres, depth/*.png), comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    annotations: Vec<String>,
-    /// Also pack the dataset into WebDataset tar shards (DIR/webdataset/{split}-NNNNNN.tar).
-    #[arg(long)]
-    webdataset: bool,
-    /// Clips rendered in parallel, each by its own renderer (default: one per core).
-    #[arg(long)]
-    workers: Option<usize>,
-    /// Render only shard I of N (clip indices i with i % N == I). Without it, taken from
-    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX/JOB_COMPLETIONS.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
-    /// Print nothing but errors.
-    #[arg(long)]
-    quiet: bool,
-    /// Report progress as JSON lines (one per clip, then a summary), for cluster logs.
-    #[arg(long, conflicts_with = "quiet")]
-    json: bool,
-    #[command(flatten)]
-    content: ContentArgs,
-    #[command(flatten)]
-    video: VideoArgs,
-}
-
 #[derive(Args)]
 struct BenchArgs {
     /// Clips to render.
@@ -398,425 +248,177 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Validate(args) => {
-            println!("{}", args.paths()?);
-            let content = args.load()?;
-            println!(
-                "ok: {} scene(s), {} action(s), {} object kind(s)",
-                content.scenes.len(),
-                content.actions.len(),
-                content.objects.def.kinds.len()
-            );
-            Ok(())
-        }
-        Command::List(args) => {
-            let content = args.load()?;
-            println!("{}", args.paths()?);
-            println!("scenes:");
-            for scene in &content.scenes {
-                println!("  {:<24} {}", scene.def.name, scene.def.description);
-            }
-            println!("actions:");
-            for action in &content.actions {
-                println!("  {:<24} {:>3}  {}", action.def.name, action.def.class_index, action.def.template);
-            }
-            println!("first-frame groups:");
-            for group in &content.groups {
-                println!("  {:<24} {}", group.def.name, group.def.members.join(", "));
-            }
-            Ok(())
-        }
-        Command::Generate(args) => {
-            let mut content = args.content.load()?;
-            let config = match &args.config {
-                Some(path) => load_dataset_config(path, &content)?.def,
-                None => DatasetConfigDef::default(),
-            };
-            let video = args.video.video(&config)?;
-            let pick = |flag: &Vec<String>, configured: &Vec<String>| {
-                if flag.is_empty() { configured.clone() } else { flag.clone() }
-            };
-            content
-                .select(&pick(&args.scenes, &config.scenes), &pick(&args.actions, &config.actions))
-                .map_err(anyhow::Error::msg)?;
-            let clips = match (args.clips, config.clips_per_class) {
-                (Some(clips), _) => clips,
-                (None, Some(per_class)) => {
-                    per_class.checked_mul(content.actions.len() as u64).context("clips_per_class is too large")?
-                }
-                (None, None) => 12,
-            };
-            if clips == 0 {
-                bail!("--clips must be at least 1");
-            }
-            if args.start.checked_add(clips).is_none() {
-                bail!("--start plus --clips overflows");
-            }
-            let split_rule = SplitRule {
-                train_percent: config.train_percent.unwrap_or(SplitRule::default().train_percent),
-                validation_percent: config.validation_percent.unwrap_or(SplitRule::default().validation_percent),
-            };
-            let options = GenerateOptions {
-                out: args.out.clone(),
-                seed: args.seed.or(config.seed).unwrap_or(0),
-                start: args.start,
-                clips,
-                video,
-                max_attempts: args.max_attempts.or(config.max_attempts).unwrap_or(DEFAULT_MAX_ATTEMPTS),
-                workers: resolve_workers(args.workers)?,
-                shard: resolve_shard(args.shard.as_deref(), |name| std::env::var(name).ok())?,
-                split_rule,
-                video_output: video_output(
-                    &args.video_formats,
-                    &config.videos,
-                    args.no_frames,
-                    config.keep_frames,
-                    if args.annotations.is_empty() { &config.annotations } else { &args.annotations },
-                )?,
-                webdataset: args.webdataset || config.webdataset.unwrap_or(false),
-            };
-            let mode = if args.quiet {
-                ReportMode::Quiet
-            } else if args.json {
-                ReportMode::JsonLines
-            } else if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                ReportMode::Bar
-            } else {
-                ReportMode::Lines
-            };
-            let total = (options.start..options.start + options.clips).filter(|i| options.shard.owns(*i)).count();
-            let mut reporter = Reporter::new(mode, total as u64);
-            let summary = generate(&content, &options, |event| reporter.clip(event))
-                .with_context(|| format!("generating into {}", args.out.display()))?;
-            reporter.finish(&summary, &args.out);
-            Ok(())
-        }
-        Command::Rerender(args) => {
-            let labels = args
-                .labels
-                .iter()
-                .map(|path| {
-                    let path = if path.is_dir() { path.join("label.json") } else { path.clone() };
-                    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-                    serde_json::from_slice::<ClipLabel>(&bytes)
-                        .with_context(|| format!("{} is not a synthact label.json", path.display()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            rerender(&labels, &args.out).with_context(|| format!("rendering into {}", args.out.display()))?;
-            println!("rendered {} clip(s) into {}", labels.len(), args.out.display());
-            Ok(())
-        }
-        Command::Merge(args) => {
-            let copied =
-                merge(&args.shards, &args.out).with_context(|| format!("merging into {}", args.out.display()))?;
-            let total = crate::output::collect_labels(&args.out)?.len();
-            println!("merged {copied} new clip(s); {} now holds {total} clip(s) and its manifests", args.out.display());
-            Ok(())
-        }
-        Command::Preview(args) => {
-            let video = args.video.video(&DatasetConfigDef::default())?;
-            let paths = args.content.paths()?;
-            if paths.all_embedded() {
-                println!(
-                    "{paths}: built into this binary, so there is nothing to hot-reload; run in a folder with scenes/ and actions/, or pass --content DIR, to edit content while previewing"
-                );
-            }
-            let options = preview::PreviewOptions {
-                scenes_dir: paths.scenes,
-                actions_dir: paths.actions,
-                objects: paths.objects,
-                scene: args.scene,
-                action: args.action,
-                seed: args.seed,
-                index: args.index,
-                video,
-                scale: args.scale.clamp(1, 8),
-                overlays: !args.no_overlays,
-                exit_after: args.exit_after,
-                screenshot: args.screenshot,
-                save_frame: args.save_frame.zip(args.frame_out),
-            };
-            let preview = preview::Preview::new(options)?;
-            if let AppExit::Error(code) = preview::run_window(preview) {
-                bail!("the preview window failed (exit code {code})");
-            }
-            Ok(())
-        }
-        Command::Sheet(args) => {
-            let content = args.selection.load(&args.content)?;
-            if !(16..=1024).contains(&args.size) || args.samples == 0 {
-                anyhow::bail!("--size must be 16 to 1024 pixels and --samples at least 1");
-            }
-            let options = sheet::SheetOptions {
-                rows_by: match args.by {
-                    SheetRows::Scene => sheet::RowsBy::Scene,
-                    SheetRows::Class => sheet::RowsBy::Class,
-                },
-                samples: args.samples,
-                frame_size: args.size,
-                seed: args.seed,
-            };
-            let sheet = sheet::contact_sheet(&content, options)?;
-            sheet.save(&args.out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
-            println!("wrote {} ({}x{})", args.out.display(), sheet.width(), sheet.height());
-            Ok(())
-        }
+        Command::Validate(args) => validate(args),
+        Command::List(args) => list(args),
+        Command::Generate(args) => generate_dataset(args),
+        Command::Rerender(args) => rerender_labels(args),
+        Command::Merge(args) => merge_shards(args),
+        Command::Preview(args) => preview_window(args),
+        Command::Sheet(args) => contact_sheet(args),
         Command::Audit(args) => audit(args),
-        Command::Trial(args) => {
-            let video = args.video.video(&DatasetConfigDef::default())?;
-            let content = args.selection.load(&args.content)?;
-            let report = trial::trial(&content, args.seed, args.attempts.max(1), video)?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                for action in &report {
-                    let scenes: Vec<String> = action
-                        .by_scene
-                        .iter()
-                        .map(|(name, (tried, passed))| format!("{name} {passed}/{tried}"))
-                        .collect();
-                    println!(
-                        "{:<24} {:>3}/{:<3} passed ({:>3.0}%)  {}",
-                        action.action,
-                        action.passed,
-                        action.attempts,
-                        action.pass_rate() * 100.0,
-                        scenes.join(", ")
-                    );
-                    for (condition, (count, measured)) in &action.failures {
-                        println!("    {count:>3} x {condition}  (last: {measured})");
-                    }
-                }
-            }
-            let weak: Vec<&str> =
-                report.iter().filter(|a| a.pass_rate() < args.min_pass_rate).map(|a| a.action.as_str()).collect();
-            if !weak.is_empty() {
-                anyhow::bail!("pass rate below {} for: {}", args.min_pass_rate, weak.join(", "));
-            }
-            Ok(())
-        }
-        Command::Bench(args) => {
-            let video = args.video.video(&DatasetConfigDef::default())?;
-            let content = args.content.load()?;
-            let temp;
-            let out = match &args.out {
-                Some(out) => out.clone(),
-                None => {
-                    temp = TempDir::new("synthact-bench")?;
-                    temp.path.clone()
-                }
-            };
-            let workers = resolve_workers(args.workers)?;
-            let output = video_output(&[], &[], false, None, &args.annotations)?;
-            let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed, workers, output)?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!(
-                    "clips: {}  frames: {}  size: {}x{}  workers: {}",
-                    report.clips, report.frames, report.width, report.height, report.workers
-                );
-                print_device("renderer:", &report.renderer);
-                println!("end to end: {:.1} frames/s ({:.1} s wall)", report.end_to_end_fps, report.wall_s);
-                println!("render + readback: {:.1} ms/frame", report.render_ms_per_frame);
-                println!(
-                    "per-clip overhead: {:.0} ms ({:.1}% of a clip's time; planning {:.0} ms); start-up {:.0} ms",
-                    report.overhead_ms_per_clip,
-                    report.overhead_fraction * 100.0,
-                    report.planning_ms_per_clip,
-                    report.startup_ms
-                );
-            }
-            Ok(())
-        }
+        Command::Trial(args) => trial_actions(args),
+        Command::Bench(args) => bench(args),
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ReportMode {
-    /// A progress bar (stdout is a terminal).
-    Bar,
-    /// One line per clip (stdout is a file or a pipe).
-    Lines,
-    JsonLines,
-    Quiet,
+/// `synthact validate`: loads the content, says where from and how much.
+fn validate(args: ContentArgs) -> anyhow::Result<()> {
+    println!("{}", args.paths()?);
+    let content = args.load()?;
+    let (scenes, actions, kinds) = (content.scenes.len(), content.actions.len(), content.objects.def.kinds.len());
+    println!("ok: {scenes} scene(s), {actions} action(s), {kinds} object kind(s)");
+    Ok(())
 }
 
-/// Shows a run's progress and its summary, as the mode asks.
-struct Reporter {
-    mode: ReportMode,
-    bar: Option<indicatif::ProgressBar>,
-    rejected: u64,
+/// `synthact list`: the scenes, the actions with their templates, the first-frame groups.
+fn list(args: ContentArgs) -> anyhow::Result<()> {
+    let content = args.load()?;
+    println!("{}", args.paths()?);
+    println!("scenes:");
+    for scene in &content.scenes {
+        println!("  {:<24} {}", scene.def.name, scene.def.description);
+    }
+    println!("actions:");
+    for action in &content.actions {
+        println!("  {:<24} {:>3}  {}", action.def.name, action.def.class_index, action.def.template);
+    }
+    println!("first-frame groups:");
+    for group in &content.groups {
+        println!("  {:<24} {}", group.def.name, group.def.members.join(", "));
+    }
+    Ok(())
 }
 
-impl Reporter {
-    fn new(mode: ReportMode, total: u64) -> Reporter {
-        let bar = (mode == ReportMode::Bar).then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            let style =
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} clips  {per_sec}  ETA {eta}  {msg}")
-                    .expect("a valid progress template");
-            bar.set_style(style);
-            bar
-        });
-        Reporter { mode, bar, rejected: 0 }
-    }
-
-    fn clip(&mut self, event: Progress) {
-        let (clip_index, label) = match event {
-            Progress::Skipped { clip_index } => (clip_index, None),
-            Progress::Written { clip_index, label } => (clip_index, Some(label)),
-        };
-        if let Some(label) = label {
-            self.rejected += u64::from(label.attempts - 1);
-        }
-        match (self.mode, label) {
-            (ReportMode::Quiet, _) => {}
-            (ReportMode::Bar, _) => {
-                let bar = self.bar.as_ref().expect("bar mode has a bar");
-                bar.set_message(format!("{} rejected attempts", self.rejected));
-                bar.inc(1);
-            }
-            (ReportMode::Lines, None) => println!("{clip_index:06} already done, skipped"),
-            (ReportMode::Lines, Some(label)) => println!(
-                "{} {} [{}] ({} attempt{})",
-                label.id,
-                label.label,
-                label.scene,
-                label.attempts,
-                if label.attempts == 1 { "" } else { "s" }
-            ),
-            (ReportMode::JsonLines, None) => {
-                println!("{}", serde_json::json!({"event": "skipped", "clip_index": clip_index}))
-            }
-            (ReportMode::JsonLines, Some(label)) => println!(
-                "{}",
-                serde_json::json!({
-                    "event": "clip", "clip_index": clip_index, "id": label.id, "label": label.label,
-                    "class_index": label.class_index, "scene": label.scene, "attempts": label.attempts,
-                })
-            ),
-        }
-    }
-
-    fn finish(self, summary: &Summary, out: &std::path::Path) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-        let per_class: Vec<serde_json::Value> = summary
-            .per_action
-            .iter()
-            .map(|(action, class)| {
-                serde_json::json!({
-                    "action": action, "clips": class.clips, "attempts": class.attempts,
-                    "acceptance_rate": class.clips as f64 / class.attempts.max(1) as f64,
-                })
-            })
-            .collect();
-        match self.mode {
-            ReportMode::Quiet => {}
-            ReportMode::JsonLines => println!(
-                "{}",
-                serde_json::json!({
-                    "event": "summary", "written": summary.written, "skipped": summary.skipped,
-                    "frames": summary.frames, "seconds": summary.wall.as_secs_f64(),
-                    "frames_per_second": summary.frames_per_second(), "per_action": per_class,
-                    "renderer": summary.renderer,
-                })
-            ),
-            ReportMode::Bar | ReportMode::Lines => {
-                println!(
-                    "wrote {} clip(s), skipped {}, {} frames in {:.1} s ({:.1} frames/s) into {}",
-                    summary.written,
-                    summary.skipped,
-                    summary.frames,
-                    summary.wall.as_secs_f64(),
-                    summary.frames_per_second(),
-                    out.display()
-                );
-                if let Some(renderer) = &summary.renderer {
-                    print_device("rendered on", renderer);
-                }
-                for (action, class) in &summary.per_action {
-                    println!(
-                        "  {action:<24} {:>5} clips  {:>5} attempts  {:>5.1}% accepted",
-                        class.clips,
-                        class.attempts,
-                        100.0 * class.clips as f64 / class.attempts.max(1) as f64
-                    );
-                }
-            }
-        }
-    }
+/// `synthact generate`: resolves the options, renders the clips, reports progress and a summary.
+fn generate_dataset(args: GenerateArgs) -> anyhow::Result<()> {
+    let content = args.content.load()?;
+    let config = match &args.config {
+        Some(path) => load_dataset_config(path, &content)?.def,
+        None => DatasetConfigDef::default(),
+    };
+    let (content, options) = args.resolve(content, &config, options::cores(), |name| std::env::var(name).ok())?;
+    options::share_cores(options.workers);
+    let total = (options.start..options.start + options.clips).filter(|i| options.shard.owns(*i)).count();
+    let mut reporter = Reporter::new(progress::report_mode(args.quiet, args.json), total as u64);
+    let summary = generate(&content, &options, |event| reporter.clip(event))
+        .with_context(|| format!("generating into {}", args.out.display()))?;
+    reporter.finish(&summary, &args.out);
+    Ok(())
 }
 
-/// Prints the device clips were rendered on, and a note when a faster driver exists for it.
-fn print_device(prefix: &str, device: &str) {
-    println!("{prefix} {device}");
-    if let Some(hint) = crate::capture::slow_driver_hint(device) {
-        println!("note: {hint}");
-    }
-}
-
-/// Which videos to write: the flag's formats, else the configuration's.
-fn video_output(
-    flag: &[String],
-    configured: &[String],
-    no_frames: bool,
-    keep_frames: Option<bool>,
-    annotations: &[String],
-) -> anyhow::Result<VideoOutput> {
-    let names = if flag.is_empty() { configured } else { flag };
-    let mut formats = names
+/// `synthact rerender`: the clips of the given labels again, from the labels alone.
+fn rerender_labels(args: RerenderArgs) -> anyhow::Result<()> {
+    let labels = args
+        .labels
         .iter()
-        .map(|name| VideoFormat::parse(name).with_context(|| format!("unknown video format {name:?}; use mp4 or webm")))
+        .map(|path| {
+            let path = if path.is_dir() { path.join("label.json") } else { path.clone() };
+            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_slice::<ClipLabel>(&bytes)
+                .with_context(|| format!("{} is not a synthact label.json", path.display()))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    formats.sort();
-    formats.dedup();
-    let keep_frames = !no_frames && keep_frames.unwrap_or(true);
-    if !keep_frames && formats.is_empty() {
-        bail!("--no-frames needs --video: a clip must keep its frames or have a video");
-    }
-    let (mut masks, mut depth) = (false, false);
-    for name in annotations {
-        match parse_annotation(name) {
-            Some(Some(AnnotationImage::Masks)) => masks = true,
-            Some(Some(AnnotationImage::Depth)) => depth = true,
-            Some(None) => {}
-            None => bail!("unknown annotation {name:?}; {ANNOTATION_CHOICES}"),
-        }
-    }
-    Ok(VideoOutput { formats, keep_frames, masks, depth })
+    rerender(&labels, &args.out).with_context(|| format!("rendering into {}", args.out.display()))?;
+    println!("rendered {} clip(s) into {}", labels.len(), args.out.display());
+    Ok(())
 }
 
-/// The shard to render: `--shard I/N`, else the array index a cluster scheduler gives the task
-/// (Slurm job arrays, Kubernetes Indexed Jobs), else the whole dataset.
-fn resolve_shard(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Shard> {
-    let parse = |value: &str, what: &str| -> anyhow::Result<u64> {
-        value.trim().parse().with_context(|| format!("{what} must be a whole number, got {value:?}"))
-    };
-    let shard = if let Some(flag) = flag {
-        let (index, count) =
-            flag.split_once('/').with_context(|| format!("--shard takes I/N, such as 0/4, got {flag:?}"))?;
-        Shard { index: parse(index, "--shard's I")?, count: parse(count, "--shard's N")? }
-    } else if let (Some(id), Some(count)) = (env("SLURM_ARRAY_TASK_ID"), env("SLURM_ARRAY_TASK_COUNT")) {
-        let min = env("SLURM_ARRAY_TASK_MIN").map(|m| parse(&m, "SLURM_ARRAY_TASK_MIN")).transpose()?.unwrap_or(0);
-        let id = parse(&id, "SLURM_ARRAY_TASK_ID")?;
-        Shard {
-            index: id.checked_sub(min).context("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN")?,
-            count: parse(&count, "SLURM_ARRAY_TASK_COUNT")?,
-        }
-    } else if let Some(index) = env("JOB_COMPLETION_INDEX") {
-        let count = env("JOB_COMPLETIONS")
-            .context("JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not: set it to the Job's completions")?;
-        Shard { index: parse(&index, "JOB_COMPLETION_INDEX")?, count: parse(&count, "JOB_COMPLETIONS")? }
-    } else {
-        Shard::default()
-    };
-    if shard.count == 0 || shard.index >= shard.count {
-        bail!("shard {}/{} does not exist: the index must be below the count", shard.index, shard.count);
+/// `synthact merge`: the shards' finished clips into one dataset, with its manifests.
+fn merge_shards(args: MergeArgs) -> anyhow::Result<()> {
+    let copied = merge(&args.shards, &args.out).with_context(|| format!("merging into {}", args.out.display()))?;
+    let total = crate::output::collect_labels(&args.out)?.len();
+    println!("merged {copied} new clip(s); {} now holds {total} clip(s) and its manifests", args.out.display());
+    Ok(())
+}
+
+/// `synthact preview`: the window that plays one clip while its files are edited.
+fn preview_window(args: PreviewArgs) -> anyhow::Result<()> {
+    let video = args.video.video(&DatasetConfigDef::default())?;
+    let paths = args.content.paths()?;
+    if paths.all_embedded() {
+        println!(
+            "{paths}: built into this binary, so there is nothing to hot-reload; run in a folder with scenes/ and \
+             actions/, or pass --content DIR, to edit content while previewing"
+        );
     }
-    Ok(shard)
+    let options = preview::PreviewOptions {
+        scenes_dir: paths.scenes,
+        actions_dir: paths.actions,
+        objects: paths.objects,
+        scene: args.scene,
+        action: args.action,
+        seed: args.seed,
+        index: args.index,
+        video,
+        scale: args.scale.clamp(1, 8),
+        overlays: !args.no_overlays,
+        exit_after: args.exit_after,
+        screenshot: args.screenshot,
+        save_frame: args.save_frame.zip(args.frame_out),
+    };
+    let preview = preview::Preview::new(options)?;
+    if let AppExit::Error(code) = preview::run_window(preview) {
+        bail!("the preview window failed (exit code {code})");
+    }
+    Ok(())
+}
+
+/// `synthact sheet`: a labeled contact sheet of sampled clips.
+fn contact_sheet(args: SheetArgs) -> anyhow::Result<()> {
+    let content = args.selection.load(&args.content)?;
+    if !(16..=1024).contains(&args.size) || args.samples == 0 {
+        bail!("--size must be 16 to 1024 pixels and --samples at least 1");
+    }
+    let rows_by = match args.by {
+        SheetRows::Scene => sheet::RowsBy::Scene,
+        SheetRows::Class => sheet::RowsBy::Class,
+    };
+    let options = sheet::SheetOptions { rows_by, samples: args.samples, frame_size: args.size, seed: args.seed };
+    let sheet = sheet::contact_sheet(&content, options)?;
+    sheet.save(&args.out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
+    println!("wrote {} ({}x{})", args.out.display(), sheet.width(), sheet.height());
+    Ok(())
+}
+
+/// `synthact trial`: pass rates of the actions' first attempts, failing below --min-pass-rate.
+fn trial_actions(args: TrialArgs) -> anyhow::Result<()> {
+    let video = args.video.video(&DatasetConfigDef::default())?;
+    let content = args.selection.load(&args.content)?;
+    let report = trial::trial(&content, args.seed, args.attempts.max(1), video)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    let weak = report.below(args.min_pass_rate);
+    if !weak.is_empty() {
+        bail!("pass rate below {} for: {}", args.min_pass_rate, weak.join(", "));
+    }
+    Ok(())
+}
+
+/// `synthact bench`: end-to-end frames per second and per-clip overhead.
+fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let video = args.video.video(&DatasetConfigDef::default())?;
+    let content = args.content.load()?;
+    let temp;
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            temp = TempDir::new("synthact-bench")?;
+            temp.path.clone()
+        }
+    };
+    let workers = options::workers(args.workers, options::cores())?;
+    options::share_cores(workers);
+    let output = video_output(&[], &[], false, None, &args.annotations)?;
+    let report = run_benchmark(&content, &out, args.clips.max(1), video, args.seed, workers, output)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
 }
 
 /// `synthact audit`: reads the dataset or plans the catalogue, prints the report, and fails past
@@ -847,13 +449,9 @@ fn audit(args: AuditArgs) -> anyhow::Result<()> {
                 Some(path) => load_dataset_config(path, &content)?.def,
                 None => DatasetConfigDef::default(),
             };
-            let pick =
-                |flag: &Vec<String>, file: &Vec<String>| if flag.is_empty() { file.clone() } else { flag.clone() };
-            content
-                .select(&pick(&args.selection.scenes, &config.scenes), &pick(&args.selection.actions, &config.actions))
-                .map_err(anyhow::Error::msg)?;
+            args.selection.narrow(&mut content, &config)?;
             groups.splice(0..0, Group::of_content(&content));
-            let (seed, video) = (args.seed.or(config.seed).unwrap_or(0), args.video.video(&config)?);
+            let (seed, video) = (layered(args.seed, config.seed, 0), args.video.video(&config)?);
             let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
             let catalogue = plan_catalogue(&content, seed, args.clips_per_class.max(1), video, threads)?;
             let source = format!("the catalogue ({} clips a class, seed {seed})", args.clips_per_class.max(1));
@@ -890,22 +488,6 @@ fn quiet_headless_warnings() {
     }
 }
 
-/// The worker count: as asked, or one per core. Several workers share the cores between them, so
-/// each is told to rasterize on one thread (Mesa's `LP_NUM_THREADS`) unless the user set it.
-fn resolve_workers(asked: Option<usize>) -> anyhow::Result<usize> {
-    let workers = match asked {
-        Some(0) => bail!("--workers must be at least 1"),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-    };
-    if workers > 1 && std::env::var_os("LP_NUM_THREADS").is_none() {
-        // SAFETY: called while the process has a single thread, before any renderer or writer
-        // thread exists, so no other thread can be reading the environment.
-        unsafe { std::env::set_var("LP_NUM_THREADS", "1") };
-    }
-    Ok(workers)
-}
-
 /// A temporary directory removed on drop (the benchmark's default output).
 struct TempDir {
     path: PathBuf,
@@ -922,31 +504,5 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
-
-    #[test]
-    fn shard_comes_from_the_flag_then_slurm_then_kubernetes() {
-        let none = env_of(&[]);
-        assert_eq!(resolve_shard(None, &none).unwrap(), Shard { index: 0, count: 1 });
-        assert_eq!(resolve_shard(Some("2/5"), &none).unwrap(), Shard { index: 2, count: 5 });
-        let slurm =
-            env_of(&[("SLURM_ARRAY_TASK_ID", "4"), ("SLURM_ARRAY_TASK_COUNT", "3"), ("SLURM_ARRAY_TASK_MIN", "2")]);
-        assert_eq!(resolve_shard(None, &slurm).unwrap(), Shard { index: 2, count: 3 });
-        assert_eq!(resolve_shard(Some("0/2"), &slurm).unwrap(), Shard { index: 0, count: 2 }, "the flag wins");
-        let k8s = env_of(&[("JOB_COMPLETION_INDEX", "1"), ("JOB_COMPLETIONS", "4")]);
-        assert_eq!(resolve_shard(None, &k8s).unwrap(), Shard { index: 1, count: 4 });
-        assert!(resolve_shard(None, env_of(&[("JOB_COMPLETION_INDEX", "1")])).is_err());
-        assert!(resolve_shard(Some("3/3"), &none).is_err());
-        assert!(resolve_shard(Some("1-3"), &none).unwrap_err().to_string().contains("I/N"));
     }
 }

@@ -32,9 +32,39 @@ impl ActionTrial {
     }
 }
 
+/// How every action fared, in the content's order; JSON is the list of actions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct TrialReport {
+    pub actions: Vec<ActionTrial>,
+}
+
+impl TrialReport {
+    /// The actions whose pass rate is below `rate`.
+    pub fn below(&self, rate: f64) -> Vec<&str> {
+        self.actions.iter().filter(|a| a.pass_rate() < rate).map(|a| a.action.as_str()).collect()
+    }
+}
+
+impl std::fmt::Display for TrialReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for action in &self.actions {
+            let scenes: Vec<String> =
+                action.by_scene.iter().map(|(name, (tried, passed))| format!("{name} {passed}/{tried}")).collect();
+            let rate = action.pass_rate() * 100.0;
+            let (name, passed, attempts) = (&action.action, action.passed, action.attempts);
+            writeln!(f, "{name:<24} {passed:>3}/{attempts:<3} passed ({rate:>3.0}%)  {}", scenes.join(", "))?;
+            for (condition, (count, measured)) in &action.failures {
+                writeln!(f, "    {count:>3} x {condition}  (last: {measured})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Simulates and verifies `attempts` first attempts of every action of `content`, using the
 /// clip indices `generate` would give that action, so scenes rotate as in a dataset.
-pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> Result<Vec<ActionTrial>, PlanError> {
+pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> Result<TrialReport, PlanError> {
     let mut report = Vec::new();
     for (position, action) in content.actions.iter().enumerate() {
         let mut result = ActionTrial {
@@ -62,5 +92,5 @@ pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> R
         }
         report.push(result);
     }
-    Ok(report)
+    Ok(TrialReport { actions: report })
 }
