@@ -54,11 +54,24 @@ fn preview(app: &App) -> &Preview {
     app.world().resource::<Preview>()
 }
 
+/// Updates the app until the clip (and orbit view) asked for is built: the builder works on its
+/// own thread while the app keeps updating.
+fn settle(app: &mut App) {
+    app.update();
+    update_until(app, "the clip is built", |p| !p.building());
+}
+
 #[test]
 fn keys_change_seed_action_playback_and_overlays() {
     let mut app =
         headless_app(Preview::new(options(default_scenes_dir(), default_actions_dir(), "push_left_to_right")).unwrap());
+    // The first update asks for the clip; the builder's thread is still starting its renderer,
+    // and the window says so instead of waiting.
     app.update();
+    assert!(preview(&app).building() && preview(&app).clip.is_none());
+    let waiting = preview(&app).view();
+    assert!(waiting.pixels().any(|p| p.0 == [120, 200, 255]), "\"building...\" is drawn");
+    settle(&mut app);
     let clip = preview(&app).clip.as_ref().expect("the first clip is planned and rendered");
     assert_eq!((clip.planned.spec.dataset_seed, clip.planned.spec.action.as_str()), (3, "push_left_to_right"));
     assert_eq!(clip.frames.len(), 6);
@@ -66,12 +79,15 @@ fn keys_change_seed_action_playback_and_overlays() {
     assert!(!clip.live[0].passed, "at frame 0 the push has not happened yet");
 
     press(&mut app, KeyCode::KeyN);
+    settle(&mut app);
     assert_eq!(preview(&app).clip.as_ref().unwrap().planned.spec.dataset_seed, 4, "N: next seed");
     press(&mut app, KeyCode::KeyB);
     press(&mut app, KeyCode::KeyB);
+    settle(&mut app);
     assert_eq!(preview(&app).clip.as_ref().unwrap().planned.spec.dataset_seed, 2, "B: previous seed");
 
     press(&mut app, KeyCode::KeyA);
+    settle(&mut app);
     let action = preview(&app).clip.as_ref().unwrap().planned.spec.action.clone();
     assert_eq!(action, "push_off_table", "A: the next action by name");
 
@@ -104,12 +120,14 @@ fn keys_change_seed_action_playback_and_overlays() {
     assert!(std::fs::read_dir(saved_dir.path()).unwrap().count() == 2, "the frame and the view");
 
     press(&mut app, KeyCode::KeyS);
+    settle(&mut app);
     let scene = preview(&app).clip.as_ref().unwrap().planned.spec.scene.clone();
     assert_eq!(preview(&app).options.scene.as_deref(), Some(scene.as_str()), "S: a scene is chosen and used");
 
     // The orbit camera renders the scene from elsewhere; the gizmos draw over it.
     press(&mut app, KeyCode::KeyC);
     press(&mut app, KeyCode::KeyG);
+    settle(&mut app);
     let orbit = preview(&app).view();
     press(&mut app, KeyCode::KeyC);
     let clip_camera = preview(&app).view();
@@ -144,7 +162,7 @@ fn saving_a_scene_file_reloads_it_and_a_broken_one_shows_its_error_and_keeps_run
     let original = std::fs::read_to_string(&scene_file).unwrap();
     assert!(original.contains("fov_deg: (46.0, 54.0)"));
     let mut app = headless_app(Preview::new(options(scenes, actions, "tip_over")).unwrap());
-    app.update();
+    settle(&mut app);
     let fov = preview(&app).clip.as_ref().unwrap().planned.spec.camera.fov_deg;
     assert!((46.0..=54.0).contains(&fov));
 

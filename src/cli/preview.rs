@@ -7,7 +7,9 @@
 //!
 //! The window only shows finished frames (a textured quad in front of an orthographic camera),
 //! so what it plays is byte for byte what a dataset would contain for the same selection, seed
-//! and clip index.
+//! and clip index. Clips are planned and rendered on a thread of their own ([`Builder`]), so the
+//! window keeps updating, with "building..." over it, while one is made. [`PreviewPlugin`] adds
+//! the systems in named sets ([`PreviewSet`]: input, reload, rebuild, play, show).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -29,7 +31,7 @@ use crate::content::{ActionDef, Content};
 use crate::output::write_jpeg;
 use crate::plan::{DEFAULT_MAX_ATTEMPTS, PlannedClip, plan_clip};
 use crate::simulation::Trajectory;
-use crate::spec::{CameraModel, CameraSpec, VideoSpec};
+use crate::spec::{CameraModel, CameraSpec, ClipSpec, VideoSpec};
 use crate::verify::{Verification, verify};
 
 /// The keys, as the help line shows them.
@@ -100,16 +102,33 @@ pub struct Preview {
     /// A scripted run has reached its last update: playback holds still while it saves.
     pub finishing: bool,
     playing_s: f32,
-    watched: Option<SystemTime>,
-    watch_timer: f32,
+    watch: Watch,
     /// The orbit view of the current frame, when the orbit camera is on.
     orbit_view: Option<(u32, (f32, f32), RgbImage)>,
+    build: Requests,
+}
+
+/// When the content files were last seen changed, and how long since they were looked at.
+struct Watch {
+    newest: Option<SystemTime>,
+    since_s: f32,
+}
+
+/// What the builder has been asked for and not yet handed back.
+#[derive(Default)]
+struct Requests {
+    /// The clip build last asked for; results of older ones are dropped.
+    generation: u64,
+    /// That build is still running.
+    clip: bool,
+    /// The orbit view asked for and not yet arrived.
+    orbit: Option<(u32, (f32, f32))>,
 }
 
 impl Preview {
     pub fn new(options: PreviewOptions) -> Result<Preview, crate::content::ContentError> {
         let content = Content::load(&options.scenes_dir, &options.actions_dir, &options.objects)?;
-        let watched = newest_change(&options);
+        let watch = Watch { newest: newest_change(&options), since_s: 0.0 };
         Ok(Preview {
             content,
             clip: None,
@@ -122,9 +141,9 @@ impl Preview {
             shown: 0,
             finishing: false,
             playing_s: 0.0,
-            watched,
-            watch_timer: 0.0,
+            watch,
             orbit_view: None,
+            build: Requests::default(),
             options,
         })
     }
@@ -138,36 +157,56 @@ impl Preview {
         Ok(content)
     }
 
-    /// Plans, simulates, verifies and renders the selected clip; on failure keeps the last one.
-    pub fn rebuild(&mut self, renderer: &mut Renderer) {
+    /// Whether a clip or an orbit view is being built; the window shows "building...".
+    pub fn building(&self) -> bool {
+        self.build.clip || self.build.orbit.is_some()
+    }
+
+    /// Asks the builder for the selected clip, when the selection or content changed.
+    fn request_clip(&mut self, builder: &Builder) {
+        if !self.dirty {
+            return;
+        }
         self.dirty = false;
         self.orbit_view = None;
-        let result = self.selected().and_then(|content| {
-            let planned =
-                plan_clip(&content, self.options.seed, self.options.index, self.options.video, DEFAULT_MAX_ATTEMPTS)
-                    .map_err(|e| e.to_string())?;
-            let action = content
-                .actions
-                .iter()
-                .find(|a| a.def.name == planned.spec.action)
-                .map(|a| a.def.clone())
-                .ok_or("the planned action vanished")?;
-            let mut frames = Vec::new();
-            renderer
-                .render_clip(&planned.spec, &planned.trajectory, false, |_, image, _| frames.push(image))
-                .map_err(|e| e.to_string())?;
-            let live =
-                (0..frames.len()).map(|k| verify(&planned.spec, &action, &truncated(&planned.trajectory, k))).collect();
-            Ok(PreviewClip { planned, action, frames, live })
-        });
-        match result {
-            Ok(clip) => {
-                self.clip = Some(clip);
-                self.error = None;
-                self.frame = 0;
-                self.playing_s = 0.0;
+        match self.selected() {
+            Ok(content) => {
+                self.build.generation += 1;
+                self.build.clip = true;
+                let (seed, index, video) = (self.options.seed, self.options.index, self.options.video);
+                builder.send(Job::Clip { generation: self.build.generation, content, seed, index, video });
             }
             Err(message) => self.error = Some(message),
+        }
+    }
+
+    /// Takes what the builder finished: the latest clip asked for (older ones are dropped) and
+    /// the orbit view of the current frame.
+    fn receive(&mut self, builder: &Builder) {
+        while let Ok(done) = builder.done.try_recv() {
+            match done {
+                Done::Clip { generation, .. } if generation != self.build.generation => {}
+                Done::Clip { result, .. } => {
+                    self.build.clip = false;
+                    match result {
+                        Ok(clip) => {
+                            self.clip = Some(*clip);
+                            self.error = None;
+                            self.frame = 0;
+                            self.playing_s = 0.0;
+                        }
+                        Err(message) => self.error = Some(message),
+                    }
+                }
+                Done::Still { key, result } if Some(key) == self.build.orbit => {
+                    self.build.orbit = None;
+                    match result {
+                        Ok(image) => self.orbit_view = Some((key.0, key.1, image)),
+                        Err(error) => self.error = Some(error),
+                    }
+                }
+                Done::Still { .. } => {}
+            }
         }
     }
 
@@ -293,21 +332,21 @@ impl Preview {
         camera
     }
 
-    /// Renders the orbit view of the current frame if it is on and out of date.
-    fn refresh_orbit(&mut self, renderer: &mut Renderer) {
+    /// Asks for the orbit view of the current frame if it is on and out of date.
+    fn request_orbit(&mut self, builder: &Builder) {
         let (Some(orbit), Some(clip)) = (self.orbit, self.clip.as_ref()) else {
-            self.orbit_view = None;
+            (self.orbit_view, self.build.orbit) = (None, None);
             return;
         };
-        if self.orbit_view.as_ref().is_some_and(|(frame, at, _)| *frame == self.frame && *at == orbit) {
+        let key = (self.frame, orbit);
+        if self.orbit_view.as_ref().is_some_and(|(frame, at, _)| (*frame, *at) == key) || self.build.orbit == Some(key)
+        {
             return;
         }
         let camera = self.orbit_camera(clip, orbit);
-        let spec = &clip.planned.spec;
-        match renderer.render_still(spec, &clip.planned.trajectory, self.frame as usize, &camera) {
-            Ok(image) => self.orbit_view = Some((self.frame, orbit, image)),
-            Err(error) => self.error = Some(error.to_string()),
-        }
+        let (spec, trajectory) = (clip.planned.spec.clone(), clip.planned.trajectory.clone());
+        builder.send(Job::Still { key, spec, trajectory, frame: self.frame as usize, camera });
+        self.build.orbit = Some(key);
     }
 
     /// What the window shows: the frame (or the orbit view), enlarged, with the overlays.
@@ -350,6 +389,9 @@ impl Preview {
             for text in error.lines() {
                 say(view, text, Rgb([255, 80, 80]));
             }
+        }
+        if self.building() {
+            say(view, "building...", Rgb([120, 200, 255]));
         }
         if let Some(clip) = clip {
             let spec = &clip.planned.spec;
@@ -499,19 +541,142 @@ fn draw_line(view: &mut RgbImage, a: Vec2, b: Vec2, color: Rgb<u8>) {
     }
 }
 
-/// The offscreen renderer the preview plans clips with (not `Send`: a main-thread resource).
-pub struct PreviewRenderer(pub Renderer);
+/// What the builder's thread is asked to do.
+enum Job {
+    /// Plan, simulate, verify and render the clip of `seed` and `index` from `content`.
+    Clip { generation: u64, content: Content, seed: u64, index: u64, video: VideoSpec },
+    /// Render frame `frame` of a clip through another camera (the orbit view).
+    Still { key: (u32, (f32, f32)), spec: ClipSpec, trajectory: Trajectory, frame: usize, camera: CameraSpec },
+}
+
+/// What the builder's thread hands back.
+enum Done {
+    Clip { generation: u64, result: Result<Box<PreviewClip>, String> },
+    Still { key: (u32, (f32, f32)), result: Result<RgbImage, String> },
+}
+
+/// Plans and renders clips on a thread of its own, with its own offscreen renderer, so the
+/// window keeps updating (and shows "building...") while a clip is made.
+#[derive(Resource)]
+pub struct Builder {
+    jobs: Option<crossbeam_channel::Sender<Job>>,
+    done: crossbeam_channel::Receiver<Done>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Builder {
+    fn start(video: VideoSpec) -> Builder {
+        let (jobs, incoming) = crossbeam_channel::unbounded::<Job>();
+        let (finished, done) = crossbeam_channel::unbounded();
+        let thread = std::thread::Builder::new()
+            .name("preview-builder".into())
+            .spawn(move || {
+                let mut renderer = Renderer::new(video.width, video.height);
+                while let Ok(first) = incoming.recv() {
+                    // Only the newest request of each kind is still wanted.
+                    let (mut clip, mut still) = (None, None);
+                    for job in std::iter::once(first).chain(incoming.try_iter()) {
+                        match job {
+                            Job::Clip { .. } => clip = Some(job),
+                            Job::Still { .. } => still = Some(job),
+                        }
+                    }
+                    for job in [clip, still].into_iter().flatten() {
+                        if finished.send(run_job(job, &mut renderer)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            })
+            .expect("starting the preview's builder thread");
+        Builder { jobs: Some(jobs), done, thread: Some(thread) }
+    }
+
+    fn send(&self, job: Job) {
+        if let Some(jobs) = &self.jobs {
+            // The thread only stops when the builder is dropped.
+            let _ = jobs.send(job);
+        }
+    }
+}
+
+impl Drop for Builder {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread after its current job.
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run_job(job: Job, renderer: &mut Renderer) -> Done {
+    match job {
+        Job::Clip { generation, content, seed, index, video } => {
+            Done::Clip { generation, result: build_clip(&content, seed, index, video, renderer).map(Box::new) }
+        }
+        Job::Still { key, spec, trajectory, frame, camera } => {
+            let result = renderer.render_still(&spec, &trajectory, frame, &camera).map_err(|e| e.to_string());
+            Done::Still { key, result }
+        }
+    }
+}
+
+/// Plans, simulates, verifies and renders a clip as `generate` would, with its verification as
+/// of every frame.
+fn build_clip(
+    content: &Content,
+    seed: u64,
+    index: u64,
+    video: VideoSpec,
+    renderer: &mut Renderer,
+) -> Result<PreviewClip, String> {
+    let planned = plan_clip(content, seed, index, video, DEFAULT_MAX_ATTEMPTS).map_err(|e| e.to_string())?;
+    let action = content
+        .actions
+        .iter()
+        .find(|a| a.def.name == planned.spec.action)
+        .map(|a| a.def.clone())
+        .ok_or("the planned action vanished")?;
+    let mut frames = Vec::new();
+    renderer
+        .render_clip(&planned.spec, &planned.trajectory, false, |_, image, _| frames.push(image))
+        .map_err(|e| e.to_string())?;
+    let live = (0..frames.len()).map(|k| verify(&planned.spec, &action, &truncated(&planned.trajectory, k))).collect();
+    Ok(PreviewClip { planned, action, frames, live })
+}
 
 /// The window's texture.
 #[derive(Resource)]
 struct Screen(Handle<Image>);
 
-/// Preview systems, without any window: key presses, file watching, rebuilding, playback.
-pub fn preview_core(app: &mut App, preview: Preview) {
-    let video = preview.options.video;
-    app.insert_resource(preview);
-    app.insert_non_send(PreviewRenderer(Renderer::new(video.width, video.height)));
-    app.add_systems(Update, (read_keys, watch_files, rebuild, play, finish_scripted_run).chain());
+/// The preview's stages in an update, in order: keys, reloading edited files, asking for and
+/// taking built clips, playback, and what the window shows.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PreviewSet {
+    Input,
+    Reload,
+    Rebuild,
+    Play,
+    Show,
+}
+
+/// The preview's systems and its clip builder, without any window. Insert the [`Preview`]
+/// resource first.
+pub struct PreviewPlugin;
+
+impl Plugin for PreviewPlugin {
+    fn build(&self, app: &mut App) {
+        let video =
+            app.world().get_resource::<Preview>().expect("insert the Preview before PreviewPlugin").options.video;
+        app.insert_resource(Builder::start(video));
+        let sets = (PreviewSet::Input, PreviewSet::Reload, PreviewSet::Rebuild, PreviewSet::Play, PreviewSet::Show);
+        app.configure_sets(Update, sets.chain());
+        app.add_systems(Update, read_keys.in_set(PreviewSet::Input));
+        app.add_systems(Update, watch_files.in_set(PreviewSet::Reload));
+        app.add_systems(Update, rebuild.in_set(PreviewSet::Rebuild));
+        app.add_systems(Update, (play, finish_scripted_run).chain().in_set(PreviewSet::Play));
+    }
 }
 
 fn read_keys(keys: Res<ButtonInput<KeyCode>>, mut preview: ResMut<Preview>, mut exit: MessageWriter<AppExit>) {
@@ -524,23 +689,22 @@ fn read_keys(keys: Res<ButtonInput<KeyCode>>, mut preview: ResMut<Preview>, mut 
 }
 
 fn watch_files(time: Res<Time>, mut preview: ResMut<Preview>) {
-    preview.watch_timer += time.delta_secs();
-    if preview.watch_timer < WATCH_INTERVAL_S {
+    preview.watch.since_s += time.delta_secs();
+    if preview.watch.since_s < WATCH_INTERVAL_S {
         return;
     }
-    preview.watch_timer = 0.0;
+    preview.watch.since_s = 0.0;
     let newest = newest_change(&preview.options);
-    if newest != preview.watched {
-        preview.watched = newest;
+    if newest != preview.watch.newest {
+        preview.watch.newest = newest;
         preview.reload();
     }
 }
 
-fn rebuild(mut preview: ResMut<Preview>, mut renderer: NonSendMut<PreviewRenderer>) {
-    if preview.dirty {
-        preview.rebuild(&mut renderer.0);
-    }
-    preview.refresh_orbit(&mut renderer.0);
+fn rebuild(mut preview: ResMut<Preview>, builder: Res<Builder>) {
+    preview.request_clip(&builder);
+    preview.receive(&builder);
+    preview.request_orbit(&builder);
 }
 
 fn play(time: Res<Time>, mut preview: ResMut<Preview>) {
@@ -553,7 +717,11 @@ fn play(time: Res<Time>, mut preview: ResMut<Preview>) {
     if !preview.finishing {
         preview.advance(step);
     }
-    preview.shown += 1;
+    // A scripted run counts the updates that show a finished clip (or its error), not those
+    // spent waiting for it.
+    if !preview.build.clip {
+        preview.shown += 1;
+    }
 }
 
 /// At the end of a scripted run: hold the frame still, save the clip frame if asked, and quit
@@ -711,10 +879,11 @@ pub fn run_window(preview: Preview) -> AppExit {
             // The offscreen renderer installs the process's log subscriber.
             .disable::<bevy::log::LogPlugin>(),
     );
-    preview_core(&mut app, preview);
+    app.insert_resource(preview);
+    app.add_plugins(PreviewPlugin);
     app.init_resource::<WindowCapture>();
     app.add_systems(Startup, setup_window);
-    app.add_systems(Update, (show.after(play), capture_window.after(finish_scripted_run)));
+    app.add_systems(Update, (show, capture_window).in_set(PreviewSet::Show));
     app.run()
 }
 
@@ -723,7 +892,8 @@ pub fn run_window(preview: Preview) -> AppExit {
 pub fn headless_app(preview: Preview) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, InputPlugin));
-    preview_core(&mut app, preview);
+    app.insert_resource(preview);
+    app.add_plugins(PreviewPlugin);
     app
 }
 
