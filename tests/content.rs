@@ -61,6 +61,16 @@ fn misspelled_field_names_file_line_column_and_field() {
 }
 
 #[test]
+fn a_file_that_starts_with_a_byte_order_mark_loads_and_its_errors_keep_their_lines() {
+    let (dir, _) = scenes_with(|text| format!("\u{feff}{text}"));
+    let content = load_scenes(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(content.scenes.iter().any(|s| s.def.name == "tabletop_room"));
+    let (dir, path) = scenes_with(|text| format!("\u{feff}{}", text.replacen("fov_deg:", "fov_dg:", 1)));
+    let problem = only_problem(load_scenes(dir.path()).unwrap_err());
+    assert_eq!((problem.line, problem.field.as_str()), (line_of(&path, "fov_dg:"), "camera.fov_dg"));
+}
+
+#[test]
 fn misspelled_nested_field_is_named_by_its_path() {
     let (dir, path) = scenes_with(|text| text.replacen("fov_deg:", "fov_dg:", 1));
     let problem = only_problem(load_scenes(dir.path()).unwrap_err());

@@ -176,6 +176,11 @@ pub(crate) fn parse_file<T: DeserializeOwned>(path: &Path, problems: &mut Vec<Pr
             return None;
         }
     };
+    // Editors on some systems start UTF-8 files with a byte-order mark; it is not RON.
+    let source = match source.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => source,
+    };
     // `implicit_some` lets optional fields be written as plain values (`seed: 3`, not `seed: Some(3)`).
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     match options.from_str::<T>(&source) {

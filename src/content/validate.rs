@@ -140,6 +140,47 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
     }
 }
 
+/// The largest extent or distance from the origin a scene may use, metres.
+const MAX_SCENE_METRES: f32 = 1000.0;
+/// The most distractors a clip may show (each needs room on the work surface).
+const MAX_DISTRACTORS: u32 = 20;
+
+/// The action area: finite, with positive half extents, on the work surface's top, which objects
+/// stand on (so it must collide).
+fn check_action_area(check: &mut Checker<SceneDef>, def: &SceneDef) {
+    let area = &def.action_area;
+    let finite = area.center.iter().chain(&area.half_extents).all(|v| v.is_finite());
+    if !finite {
+        check.fail("action_area", "centre and half extents must be finite numbers of metres");
+        return;
+    }
+    if area.half_extents.iter().any(|h| *h <= 0.0) {
+        check.fail("action_area.half_extents", "half extents must be positive");
+        return;
+    }
+    let Some(work) = def.surfaces.iter().find(|s| s.name == def.work_surface) else { return };
+    if !work.collider {
+        check.fail("work_surface", format!("surface `{}` has `collider: false`: nothing could stand on it", work.name));
+    }
+    let (half_x, half_z) = (work.size[0] / 2.0, work.size[2] / 2.0);
+    let inside = (0..2).all(|axis| {
+        let (centre, half, surface_centre, surface_half) =
+            (area.center[axis], area.half_extents[axis], work.position[axis * 2], [half_x, half_z][axis]);
+        centre - half >= surface_centre - surface_half - 1e-4 && centre + half <= surface_centre + surface_half + 1e-4
+    });
+    if !inside {
+        let message = format!(
+            "the action area must lie on the work surface `{}` (x {:.3} to {:.3}, z {:.3} to {:.3})",
+            work.name,
+            work.position[0] - half_x,
+            work.position[0] + half_x,
+            work.position[2] - half_z,
+            work.position[2] + half_z
+        );
+        check.fail("action_area", message);
+    }
+}
+
 fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems: &mut Vec<Problem>) {
     let mut check = Checker { file: scene, problems };
     let def = &scene.def;
@@ -151,8 +192,20 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
         if !surfaces.insert(surface.name.as_str()) {
             check.fail(format!("{at}.name"), format!("surface `{}` is defined twice", surface.name));
         }
-        if surface.size.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-            check.fail(format!("{at}.size"), "every extent must be a positive number of metres");
+        if surface.size.iter().any(|s| !(s.is_finite() && *s > 0.0 && *s <= MAX_SCENE_METRES)) {
+            check.fail(
+                format!("{at}.size"),
+                format!("every extent must be a positive number of metres, at most {MAX_SCENE_METRES}"),
+            );
+        }
+        if surface.position.iter().any(|p| !(p.is_finite() && p.abs() <= MAX_SCENE_METRES)) {
+            check.fail(
+                format!("{at}.position"),
+                format!("every coordinate must be a number of metres within {MAX_SCENE_METRES} of the origin"),
+            );
+        }
+        if !(0.0..=2.0).contains(&surface.friction) {
+            check.fail(format!("{at}.friction"), "friction must be 0 to 2");
         }
         if surface.colors.is_empty() {
             check.fail(format!("{at}.colors"), "give at least one color to choose from");
@@ -177,9 +230,7 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
             format!("no surface named `{}`; the scene defines: {}", def.work_surface, joined(&surfaces)),
         );
     }
-    if def.action_area.half_extents.iter().any(|h| !(h.is_finite() && *h > 0.0)) {
-        check.fail("action_area.half_extents", "half extents must be positive");
-    }
+    check_action_area(&mut check, def);
     if def.objects.is_empty() {
         check.fail("objects", "list at least one object kind");
     }
@@ -193,6 +244,9 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
         }
     }
     check.frames("distractors", def.distractors);
+    if def.distractors.1 > MAX_DISTRACTORS {
+        check.fail("distractors", format!("at most {MAX_DISTRACTORS} distractors a clip"));
+    }
     let clutter = &def.clutter;
     for (field, share) in [("ramp", clutter.ramp), ("stack", clutter.stack), ("held", clutter.held)] {
         if !(0.0..=1.0).contains(&share) {

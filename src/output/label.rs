@@ -123,7 +123,45 @@ impl ClipLabel {
     }
 }
 
+/// Whether `id` can name a clip directory: one plain path component, so that joining it to an
+/// output directory stays inside it.
+pub fn is_plain_clip_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 200 && !id.starts_with('.') && !id.contains(['/', '\\', '\0', ':'])
+}
+
 impl ClipLabel {
+    /// Checks a label read back from a file, which is untrusted input, before anything is made
+    /// from it: a plain id, settings in range, every index pointing at something, sizes and
+    /// positions within a scene's bounds. The message names the field.
+    pub fn check_read_back(&self) -> Result<(), String> {
+        if !is_plain_clip_id(&self.id) {
+            return Err(format!("id: {:?} is not a plain clip name (one path component, no leading dot)", self.id));
+        }
+        let spec = &self.spec;
+        spec.video.check().map_err(|message| format!("spec.video: {message}"))?;
+        let within = |values: &[f32]| values.iter().all(|v| v.is_finite() && v.abs() <= 1000.0);
+        for (i, object) in spec.objects.iter().enumerate() {
+            let size = object.shape.half_extents();
+            if !within(&object.position) || !within(&object.rotation) || !size.iter().all(|h| *h > 0.0 && *h <= 100.0) {
+                return Err(format!("spec.objects[{i}]: position, rotation and size must be finite and in range"));
+            }
+        }
+        for (j, actor) in spec.actors.iter().enumerate() {
+            if let Some(grip) = actor.grips.iter().find(|grip| grip.object >= spec.objects.len()) {
+                let count = spec.objects.len();
+                return Err(format!("spec.actors[{j}].grips: object {} does not exist ({count} objects)", grip.object));
+            }
+            if !actor.path.iter().all(|k| within(&k.position) && k.frame.is_finite()) {
+                return Err(format!("spec.actors[{j}].path: positions and frames must be finite and in range"));
+            }
+        }
+        let camera = &spec.camera;
+        if !within(&camera.position) || !within(&camera.look_at) || !(1.0..179.0).contains(&camera.fov_deg) {
+            return Err("spec.camera: position, look_at and fov_deg must be finite and in range".into());
+        }
+        Ok(())
+    }
+
     /// The video output this clip was written with.
     pub fn video_output(&self) -> VideoOutput {
         VideoOutput {

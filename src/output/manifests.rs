@@ -116,6 +116,14 @@ pub fn collect_labels(out: &Path) -> Result<Vec<ClipLabel>, OutputError> {
             path: label_path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
         })?;
+        // The id names the directory clips are copied and re-rendered to: it must be this one.
+        let named = dir.file_name().and_then(|n| n.to_str()) == Some(label.id.as_str());
+        if let Err(message) = label.check_read_back().and_then(|()| {
+            if named { Ok(()) } else { Err(format!("id: {:?} is not the name of its directory", label.id)) }
+        }) {
+            let source = std::io::Error::new(std::io::ErrorKind::InvalidData, message);
+            return Err(OutputError::Read { path: label_path, source });
+        }
         labels.push(label);
     }
     labels.sort_by(|a, b| a.id.cmp(&b.id));

@@ -434,11 +434,27 @@ fn check_condition_numbers(check: &mut Checker<ActionDef>, at: &str, condition: 
         P::CameraNears { max_ratio, .. } if !positive(*max_ratio) => {
             check.fail(format!("{at}.max_ratio"), "the ratio must be a positive number");
         }
-        P::MovesInWorld { toward, .. } => horizontal(check, format!("{at}.toward"), *toward),
+        P::MovesInWorld { toward, min_distance, .. } => {
+            horizontal(check, format!("{at}.toward"), *toward);
+            if !min_distance.is_finite() {
+                check.fail(format!("{at}.min_distance"), "must be a finite number of metres");
+            }
+        }
         P::Rotates { min_deg, .. } | P::Tilts { min_deg, .. } | P::Deflects { min_deg, .. }
             if !non_negative(*min_deg) =>
         {
             check.fail(format!("{at}.min_deg"), "must be zero or a positive number of degrees");
+        }
+        P::StaysInFrame { margin, .. } if !(margin.is_finite() && (-0.5..0.5).contains(margin)) => {
+            check.fail(format!("{at}.margin"), "must be a fraction of the image from -0.5 to 0.5");
+        }
+        P::Drops { min_drop: value, .. }
+        | P::Rises { min_height: value, .. }
+        | P::EndsBelowWorkSurface { min_depth: value, .. }
+        | P::Spins { min_deg: value, .. }
+            if !value.is_finite() =>
+        {
+            check.fail(at, "its numbers must be finite");
         }
         P::MovesInImage { toward, min_fraction, .. } => {
             if matches!(toward, Side::Toward | Side::Away) {
