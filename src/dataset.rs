@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::capture::{CaptureError, RenderTiming, Renderer};
 use crate::content::Content;
 use crate::output::{
-    ClipLabel, ClipWriter, GeneratorInfo, MaskStats, OutputError, SplitRule, VideoOutput, annotate, check_encoders,
-    collect_labels, publish, write_atomically, write_manifests, write_webdataset,
+    ClipLabel, ClipWriter, EarlierClip, GeneratorInfo, MaskStats, OutputError, SplitRule, VideoOutput, annotate,
+    check_encoders, collect_labels, publish, write_atomically, write_manifests, write_webdataset,
 };
 use crate::plan::{PlanError, clip_id, plan_clip};
 use crate::simulation::{Trajectory, simulate};
@@ -182,8 +182,18 @@ impl Summary {
 /// the writer thread; it is on disk once the run returns without error.
 #[derive(Debug, Clone)]
 pub enum Progress<'a> {
-    Skipped { clip_index: u64 },
-    Written { clip_index: u64, label: &'a ClipLabel },
+    Skipped {
+        clip_index: u64,
+    },
+    /// A clip an earlier run left damaged (why), about to be made again.
+    Redone {
+        clip_index: u64,
+        reason: String,
+    },
+    Written {
+        clip_index: u64,
+        label: &'a ClipLabel,
+    },
 }
 
 /// Generates clips `start .. start + clips` into `options.out`, on `options.workers` threads that
@@ -256,12 +266,20 @@ fn run_worker<P: FnMut(Progress)>(
             return Ok(());
         }
         let id = clip_id(clip_index);
-        if writer.is_finished(&id) {
-            let mut guard = shared.lock().expect("summary lock");
-            let (summary, progress) = &mut *guard;
-            summary.skipped += 1;
-            progress(Progress::Skipped { clip_index });
-            continue;
+        match writer.earlier_clip(&id) {
+            EarlierClip::None => {}
+            EarlierClip::Whole => {
+                let mut guard = shared.lock().expect("summary lock");
+                let (summary, progress) = &mut *guard;
+                summary.skipped += 1;
+                progress(Progress::Skipped { clip_index });
+                continue;
+            }
+            // Made again below; publishing replaces the damaged directory.
+            EarlierClip::Broken(reason) => {
+                let mut guard = shared.lock().expect("summary lock");
+                (guard.1)(Progress::Redone { clip_index, reason });
+            }
         }
         let planning = Instant::now();
         let planned = plan_clip(content, options.seed, clip_index, options.video, options.max_attempts)?;

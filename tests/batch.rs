@@ -195,6 +195,31 @@ fn shards_merged_and_killed_runs_equal_one_run() {
 }
 
 #[test]
+fn a_damaged_clip_from_an_earlier_run_is_made_again_with_a_line_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, damaged) = (dir.path().join("whole"), dir.path().join("damaged"));
+    generate(&whole, &["--clips", "3", "--workers", "1"], &[]);
+    generate(&damaged, &["--clips", "3", "--workers", "1"], &[]);
+    // A truncated label, and a clip missing a frame.
+    let label = damaged.join("000001/label.json");
+    let text = std::fs::read(&label).unwrap();
+    std::fs::write(&label, &text[..text.len() / 2]).unwrap();
+    std::fs::remove_file(damaged.join("000002/img_00003.jpg")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["generate", "--out", damaged.to_str().unwrap(), "--clips", "3", "--workers", "1"])
+        .args(SMALL)
+        .args(REAL_TIME_FEW_FRAMES)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("000001: its label.json does not read back"), "{said}");
+    assert!(said.contains("000002: img_00003.jpg is missing; making it again"), "{said}");
+    assert!(said.contains("000000 already done, skipped"), "{said}");
+    assert_same_tree(&whole, &damaged);
+}
+
+#[test]
 fn json_lines_mode_reports_every_clip_then_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_synthact"))

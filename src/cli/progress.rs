@@ -50,6 +50,7 @@ impl Reporter {
         let (clip_index, label) = match event {
             Progress::Skipped { clip_index } => (clip_index, None),
             Progress::Written { clip_index, label } => (clip_index, Some(label)),
+            Progress::Redone { clip_index, reason } => return self.redone(clip_index, &reason),
         };
         if let Some(label) = label {
             self.rejected += u64::from(label.attempts - 1);
@@ -80,6 +81,19 @@ impl Reporter {
                     "class_index": label.class_index, "scene": label.scene, "attempts": label.attempts,
                 })
             ),
+        }
+    }
+
+    /// A damaged clip from an earlier run is made again: said in every mode but quiet.
+    fn redone(&self, clip_index: u64, reason: &str) {
+        let line = format!("{clip_index:06}: {reason}; making it again");
+        match (self.mode, &self.bar) {
+            (ReportMode::Quiet, _) => {}
+            (ReportMode::JsonLines, _) => {
+                println!("{}", serde_json::json!({"event": "redo", "clip_index": clip_index, "reason": reason}))
+            }
+            (_, Some(bar)) => bar.println(line),
+            (_, None) => println!("{line}"),
         }
     }
 

@@ -133,6 +133,28 @@ impl ClipWriter {
         self.clip_dir(id).join("label.json").is_file()
     }
 
+    /// What an earlier run left of clip `id`: nothing, a whole clip, or a clip whose label does
+    /// not read back or whose files are missing (with what is wrong), which must be made again.
+    pub fn earlier_clip(&self, id: &str) -> EarlierClip {
+        if !self.is_finished(id) {
+            return EarlierClip::None;
+        }
+        let dir = self.clip_dir(id);
+        let label = std::fs::read(dir.join("label.json"))
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| serde_json::from_slice::<ClipLabel>(&bytes).map_err(|error| error.to_string()))
+            .and_then(|label| label.check_read_back().map(|()| label));
+        let label = match label {
+            Ok(label) if label.id == id => label,
+            Ok(label) => return EarlierClip::Broken(format!("its label.json names clip {:?}", label.id)),
+            Err(error) => return EarlierClip::Broken(format!("its label.json does not read back ({error})")),
+        };
+        match missing_file(&dir, &label) {
+            Some(file) => EarlierClip::Broken(format!("{file} is missing")),
+            None => EarlierClip::Whole,
+        }
+    }
+
     /// Deletes temporary directories left by an interrupted run.
     pub fn remove_leftovers(&self) -> Result<usize, OutputError> {
         let mut removed = 0;
@@ -285,6 +307,34 @@ pub fn write_jpeg(path: &Path, image: &RgbImage) -> Result<(), OutputError> {
 /// Renames the complete clip directory `temp` to its final place `done`. Something already
 /// there (an unfinished directory, or a clip rendered again) is moved aside rather than deleted
 /// first, so a kill between the steps leaves a hidden whole copy instead of a half-deleted clip.
+/// What an earlier run left of a clip.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EarlierClip {
+    None,
+    Whole,
+    /// Unfinished or damaged: why.
+    Broken(String),
+}
+
+/// The first file a finished clip's label promises that is not in `dir`.
+fn missing_file(dir: &Path, label: &ClipLabel) -> Option<String> {
+    let mut files: Vec<String> = Vec::new();
+    for frame in 0..label.frames {
+        if label.frames_kept {
+            files.push(frame_file_name(frame));
+        }
+        let png = format!("img_{:05}.png", frame + 1);
+        if label.masks {
+            files.push(format!("masks/{png}"));
+        }
+        if label.depth {
+            files.push(format!("depth/{png}"));
+        }
+    }
+    files.extend(label.videos.iter().cloned());
+    files.into_iter().find(|file| !dir.join(file).is_file())
+}
+
 pub(crate) fn publish(temp: &Path, done: &Path) -> Result<(), OutputError> {
     if !done.exists() {
         return std::fs::rename(temp, done).map_err(io_error(done));
