@@ -385,11 +385,52 @@ pub enum MergeError {
     Copy { from: PathBuf, to: PathBuf, source: std::io::Error },
 }
 
-/// Combines shard outputs into `out`: copies every finished clip (a clip already there must be
-/// identical) and writes the manifests for the whole. Shards are left as they are, so a merge
-/// can be run again after more shards finish.
+/// Combines shard outputs into `out`: copies every finished clip, whole (frames, masks, depth,
+/// videos), and writes the manifests for the whole. A clip already there must be identical.
+/// Everything is checked, then copied beside its final place, then published: a merge that
+/// fails leaves `out` as it was, and one killed midway leaves only temporary directories that
+/// the next merge removes. Shards are left as they are, so a merge can be run again after more
+/// shards finish.
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
-    // All shards share one recipe, which the merged dataset keeps.
+    let recipe = shared_recipe(shards, out)?;
+    let wanted = clips_to_copy(shards, out)?;
+    let created = !out.exists();
+    let writer = ClipWriter::new(out, VideoOutput::frames_only())?;
+    writer.remove_leftovers()?;
+    let mut copies = Vec::new();
+    for (from, id) in &wanted {
+        match copy_clip(&writer, from, id) {
+            Ok(temp) => copies.push((temp, writer.clip_dir(id))),
+            Err(error) => {
+                for (temp, _) in &copies {
+                    let _ = std::fs::remove_dir_all(temp);
+                }
+                drop(writer);
+                if created {
+                    let _ = std::fs::remove_dir_all(out);
+                }
+                return Err(error);
+            }
+        }
+    }
+    for (temp, to) in &copies {
+        publish(temp, to)?;
+    }
+    writer.close()?;
+    if let Some(recipe) = &recipe {
+        recipe.write(out)?;
+    }
+    let rule = recipe.as_ref().map(|r| r.split_rule).unwrap_or_default();
+    let labels = collect_labels(out)?;
+    write_manifests(out, &labels, rule)?;
+    if recipe.is_some_and(|r| r.webdataset) {
+        write_webdataset(out, &labels, rule)?;
+    }
+    Ok(copies.len())
+}
+
+/// The recipe every shard (and `out`, if it has one) shares.
+fn shared_recipe(shards: &[PathBuf], out: &Path) -> Result<Option<Recipe>, MergeError> {
     let mut recipe: Option<(Recipe, &PathBuf)> = None;
     for shard in shards {
         if let Some(found) = Recipe::read(shard)? {
@@ -407,41 +448,52 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize, MergeError> {
     {
         return Err(MergeError::RecipeMismatch(out.to_path_buf(), (*shard).clone()));
     }
-    let writer = ClipWriter::new(out, VideoOutput::frames_only())?;
-    writer.remove_leftovers()?;
-    if let Some((recipe, _)) = &recipe {
-        recipe.write(out)?;
-    }
-    let mut copied = 0;
+    Ok(recipe.map(|(recipe, _)| recipe))
+}
+
+/// The clips of the shards that `out` lacks, as (their directory, id); a clip found twice (in two
+/// shards, or in a shard and `out`) must have the same label both times.
+fn clips_to_copy(shards: &[PathBuf], out: &Path) -> Result<Vec<(PathBuf, String)>, MergeError> {
+    let label_bytes = |dir: &Path| std::fs::read(dir.join("label.json")).ok();
+    let mut seen: std::collections::BTreeMap<String, PathBuf> = std::collections::BTreeMap::new();
+    let mut wanted = Vec::new();
     for shard in shards {
         for label in collect_labels(shard)? {
             let from = shard.join(&label.id);
-            let to = writer.clip_dir(&label.id);
-            let label_bytes = |dir: &Path| std::fs::read(dir.join("label.json")).ok();
-            if writer.is_finished(&label.id) {
-                if label_bytes(&to) != label_bytes(&from) {
-                    return Err(MergeError::Conflict { id: label.id.clone(), first: to, second: from });
+            let existing = seen
+                .get(&label.id)
+                .cloned()
+                .or_else(|| Some(out.join(&label.id)).filter(|d| d.join("label.json").is_file()));
+            if let Some(first) = existing {
+                if label_bytes(&first) != label_bytes(&from) {
+                    return Err(MergeError::Conflict { id: label.id.clone(), first, second: from });
                 }
                 continue;
             }
-            let temp = writer.begin_clip(&label.id)?;
-            let copy_error = |source| MergeError::Copy { from: from.clone(), to: temp.clone(), source };
-            for entry in std::fs::read_dir(&from).map_err(copy_error)? {
-                let file = entry.map_err(copy_error)?.path();
-                if let Some(name) = file.file_name() {
-                    std::fs::copy(&file, temp.join(name)).map_err(copy_error)?;
-                }
-            }
-            publish(&temp, &to)?;
-            copied += 1;
+            seen.insert(label.id.clone(), from.clone());
+            wanted.push((from, label.id));
         }
     }
-    writer.close()?;
-    let rule = recipe.as_ref().map(|(r, _)| r.split_rule).unwrap_or_default();
-    let labels = collect_labels(out)?;
-    write_manifests(out, &labels, rule)?;
-    if recipe.is_some_and(|(r, _)| r.webdataset) {
-        write_webdataset(out, &labels, rule)?;
+    Ok(wanted)
+}
+
+/// Copies clip directory `from`, subfolders included, into a new temporary directory for `id`.
+fn copy_clip(writer: &ClipWriter, from: &Path, id: &str) -> Result<PathBuf, MergeError> {
+    let temp = writer.begin_clip(id)?;
+    copy_tree(from, &temp).map_err(|source| MergeError::Copy { from: from.to_path_buf(), to: temp.clone(), source })?;
+    Ok(temp)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name() else { continue };
+        if path.is_dir() {
+            copy_tree(&path, &to.join(name))?;
+        } else {
+            std::fs::copy(&path, to.join(name))?;
+        }
     }
-    Ok(copied)
+    Ok(())
 }

@@ -219,6 +219,44 @@ fn a_damaged_clip_from_an_earlier_run_is_made_again_with_a_line_saying_why() {
     assert_same_tree(&whole, &damaged);
 }
 
+fn merge(shards: &[&Path], out: &Path) -> std::process::Output {
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().map(|s| s.to_str().unwrap().to_string()));
+    args.extend(["--out".to_string(), out.to_str().unwrap().to_string()]);
+    Command::new(env!("CARGO_BIN_EXE_synthact")).args(args).output().unwrap()
+}
+
+#[test]
+fn shards_with_masks_and_depth_merge_whole_and_a_failed_merge_leaves_out_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let dense = ["--clips", "4", "--annotations", "masks,depth"];
+    let (whole, first, second) = (dir.path().join("whole"), dir.path().join("s0"), dir.path().join("s1"));
+    generate(&whole, &dense, &[]);
+    generate(&first, &[&dense[..], &["--shard", "0/2"]].concat(), &[]);
+    generate(&second, &[&dense[..], &["--shard", "1/2"]].concat(), &[]);
+    let merged = dir.path().join("merged");
+    let output = merge(&[&first, &second], &merged);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_same_tree(&whole, &merged);
+
+    // A shard whose clip 1 differs from the other's: refused before anything is written.
+    let other = dir.path().join("other");
+    generate(&other, &[&dense[..], &["--shard", "1/2"]].concat(), &[]);
+    let label = other.join("000001/label.json");
+    let text = std::fs::read_to_string(&label).unwrap();
+    assert!(text.contains("\"dataset_seed\": 21"));
+    std::fs::write(&label, text.replace("\"dataset_seed\": 21", "\"dataset_seed\": 22")).unwrap();
+    let refused = dir.path().join("refused");
+    let output = merge(&[&second, &other], &refused);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("clip 000001 differs"), "{}", stderr(&output));
+    assert!(!refused.exists(), "a failed merge leaves no --out behind");
+    // Into an existing dataset: it stays as it was.
+    let output = merge(&[&other], &merged);
+    assert!(!output.status.success());
+    assert_same_tree(&whole, &merged);
+}
+
 #[test]
 fn json_lines_mode_reports_every_clip_then_a_summary() {
     let dir = tempfile::tempdir().unwrap();
