@@ -370,7 +370,9 @@ fn bad_configurations_fail_before_anything_is_written() {
             "actions[0]",
             "unknown action `push_left_to_rigth`",
         ),
-        ("DatasetConfigDef(\n    clips_per_class: 0,\n)\n", "2:", "clips_per_class", "greater than zero"),
+        ("DatasetConfigDef(\n    clips_per_class: 0,\n)\n", "2:", "clips_per_class", "must be 1 to 1000000000"),
+        ("DatasetConfigDef(\n    seed: 1,\n    width: 8,\n)\n", "3:", "width", "must be 16 to 4096 pixels"),
+        ("DatasetConfigDef(\n    fps: 10,\n    duration_s: 1e9,\n)\n", "3:", "duration_s", "seconds"),
         ("DatasetConfigDef(\n    sed: 3,\n)\n", "2:", "sed", "unknown field `sed`"),
     ];
     for (text, line, field, message) in cases {

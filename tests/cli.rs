@@ -89,6 +89,23 @@ fn numbers_that_would_break_a_clip_fail_validate_and_generate_without_output() {
 }
 
 #[test]
+fn a_missing_vulkan_driver_is_named_with_the_package_that_provides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_synthact"))
+        .args(["generate", "--out", out.to_str().unwrap(), "--clips", "1"])
+        .env("VK_ICD_FILENAMES", dir.path().join("no-driver.json"))
+        .env_remove("VK_DRIVER_FILES")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("no Vulkan driver") && message.contains("mesa-vulkan-drivers"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn an_error_says_each_cause_once() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

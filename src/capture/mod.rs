@@ -513,6 +513,41 @@ impl Renderer {
     }
 }
 
+/// Why no Vulkan driver can be found, if none can: the Vulkan loader reads a driver manifest
+/// (`*.json`) from `VK_DRIVER_FILES` / `VK_ICD_FILENAMES` when set, else from the `vulkan/icd.d`
+/// folders under `/etc/xdg`, `/etc`, `$XDG_DATA_DIRS` and `$XDG_DATA_HOME`. Checked before
+/// anything renders, so a machine without one gets this instead of a panic deep in the renderer.
+pub fn vulkan_driver_problem() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let install = "install Mesa's software driver (Debian: apt-get install mesa-vulkan-drivers libvulkan1; \
+                   scripts/setup-system does it) or your GPU's Vulkan driver";
+    let listed = std::env::var("VK_DRIVER_FILES").or_else(|_| std::env::var("VK_ICD_FILENAMES"));
+    if let Ok(files) = listed {
+        let present = files.split(':').filter(|f| !f.is_empty()).any(|f| std::path::Path::new(f).is_file());
+        return (!present).then(|| {
+            format!(
+                "no Vulkan driver: none of the files in VK_DRIVER_FILES/VK_ICD_FILENAMES ({files}) exists; {install}"
+            )
+        });
+    }
+    let data_dirs = std::env::var("XDG_DATA_DIRS").unwrap_or_else(|_| "/usr/local/share:/usr/share".into());
+    let home = std::env::var("XDG_DATA_HOME")
+        .ok()
+        .or_else(|| std::env::var("HOME").ok().map(|home| format!("{home}/.local/share")));
+    let mut folders: Vec<std::path::PathBuf> = ["/etc/xdg", "/etc"].iter().map(std::path::PathBuf::from).collect();
+    folders.extend(data_dirs.split(':').filter(|d| !d.is_empty()).map(std::path::PathBuf::from));
+    folders.extend(home.map(std::path::PathBuf::from));
+    let found = folders.iter().any(|folder| {
+        std::fs::read_dir(folder.join("vulkan/icd.d"))
+            .map(|entries| entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "json")))
+            .unwrap_or(false)
+    });
+    (!found)
+        .then(|| format!("no Vulkan driver is installed (no driver manifest in any vulkan/icd.d folder); {install}"))
+}
+
 /// A hint for a renderer description ([`Renderer::device_description`]) naming lavapipe from a
 /// Mesa older than 25, which renders the same frames markedly slower (measured on the 2-core
 /// development machine: 47 against 72 to 80 frames/s end to end at 224x224).

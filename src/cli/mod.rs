@@ -259,6 +259,13 @@ fn error_text(error: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let renders = matches!(
+        cli.command,
+        Command::Generate(_) | Command::Bench(_) | Command::Rerender(_) | Command::Sheet(_) | Command::Preview(_)
+    );
+    if renders && let Some(problem) = crate::capture::vulkan_driver_problem() {
+        bail!("{problem}");
+    }
     match cli.command {
         Command::Validate(args) => validate(args),
         Command::List(args) => list(args),

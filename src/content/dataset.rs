@@ -102,17 +102,20 @@ pub fn load_dataset_config(path: &Path, content: &Content) -> Result<Loaded<Data
             );
         }
     }
-    let mut positive = |field: &str, value: Option<f64>| {
-        if value.is_some_and(|v| !(v > 0.0 && v.is_finite())) {
-            problems.push(config.problem(field, "must be greater than zero"));
+    // The bounds the flags and the renderer accept, said here with the file's line and field.
+    let mut within = |field: &str, value: Option<f64>, low: f64, high: f64, unit: &str| {
+        if value.is_some_and(|v| !(v.is_finite() && (low..=high).contains(&v))) {
+            problems.push(config.problem(field, format!("must be {low} to {high}{unit}")));
         }
     };
-    positive("clips_per_class", def.clips_per_class.map(|v| v as f64));
-    positive("width", def.width.map(f64::from));
-    positive("height", def.height.map(f64::from));
-    positive("fps", def.fps.map(f64::from));
-    positive("duration_s", def.duration_s.map(f64::from));
-    positive("max_attempts", def.max_attempts.map(f64::from));
+    within("clips_per_class", def.clips_per_class.map(|v| v as f64), 1.0, 1e9, "");
+    within("width", def.width.map(f64::from), 16.0, 4096.0, " pixels");
+    within("height", def.height.map(f64::from), 16.0, 4096.0, " pixels");
+    within("fps", def.fps.map(f64::from), 1.0, 240.0, "");
+    within("max_attempts", def.max_attempts.map(f64::from), 1.0, 1000.0, "");
+    // At most 100,000 frames a clip, at the file's frame rate (else the default 12).
+    let longest = 100_000.0 / f64::from(def.fps.unwrap_or(12).max(1));
+    within("duration_s", def.duration_s.map(f64::from), 1.0 / 240.0, longest, " seconds");
     for (i, video) in def.videos.iter().enumerate() {
         // The same parser as the --video flag's.
         if crate::output::VideoFormat::parse(video).is_none() {
