@@ -142,6 +142,11 @@ pub enum GenerateError {
     OtherRecipe(PathBuf),
     #[error("label of clip {0}: {1}")]
     BadLabel(String, String),
+    #[error(
+        "{} clip(s) failed verification in all their attempts and were not written (the others were): {}",
+        .0.len(), .0.join("; ")
+    )]
+    Unverifiable(Vec<String>),
 }
 
 /// Per-class counts of a run.
@@ -170,6 +175,8 @@ pub struct Summary {
     /// The device the clips were rendered on ([`Renderer::device_description`]); none if no
     /// clip needed rendering.
     pub renderer: Option<String>,
+    /// Clips that failed verification in every attempt, as "id (why)", in the order met.
+    pub unverifiable: Vec<String>,
 }
 
 impl Summary {
@@ -184,6 +191,11 @@ impl Summary {
 pub enum Progress<'a> {
     Skipped {
         clip_index: u64,
+    },
+    /// A clip that failed verification in every attempt (why): not written; the run goes on.
+    Unverifiable {
+        clip_index: u64,
+        reason: String,
     },
     /// A clip an earlier run left damaged (why), about to be made again.
     Redone {
@@ -246,6 +258,10 @@ pub fn generate(
     }
     let (mut summary, _) = shared.into_inner().expect("summary lock");
     summary.wall = started.elapsed();
+    if !summary.unverifiable.is_empty() {
+        summary.unverifiable.sort();
+        return Err(GenerateError::Unverifiable(summary.unverifiable));
+    }
     Ok(summary)
 }
 
@@ -282,7 +298,18 @@ fn run_worker<P: FnMut(Progress)>(
             }
         }
         let planning = Instant::now();
-        let planned = plan_clip(content, options.seed, clip_index, options.video, options.max_attempts)?;
+        let planned = match plan_clip(content, options.seed, clip_index, options.video, options.max_attempts) {
+            Ok(planned) => planned,
+            // One clip that cannot be verified does not stop the others; the run ends non-zero.
+            Err(error @ PlanError::Unverifiable { .. }) => {
+                let mut guard = shared.lock().expect("summary lock");
+                let (summary, progress) = &mut *guard;
+                summary.unverifiable.push(format!("{id} ({error})"));
+                progress(Progress::Unverifiable { clip_index, reason: error.to_string() });
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
         let planning = planning.elapsed();
         let spec = &planned.spec;
         let renderer = match &mut renderer {

@@ -310,6 +310,48 @@ fn generate_writes_nothing_for_a_script_that_contradicts_its_label() {
     assert!(stderr(&output).contains("failed verification in all 4 attempts"), "{}", stderr(&output));
     let clips = std::fs::read_dir(&out).map(|d| d.filter(|e| e.as_ref().unwrap().path().is_dir()).count());
     assert!(matches!(clips, Err(_) | Ok(0)), "no clip directory is written");
+
+    // With a sound action beside it, the run goes on: the sound action's clips are written and
+    // listed in the manifests, the others are named, and the run ends non-zero.
+    let both = dir.path().join("both");
+    let output = synthact(&[
+        "generate",
+        "--actions-dir",
+        actions.to_str().unwrap(),
+        "--out",
+        both.to_str().unwrap(),
+        "--clips",
+        "4",
+        "--max-attempts",
+        "4",
+        "--width",
+        "32",
+        "--height",
+        "32",
+        "--frames",
+        "6",
+        "--fps",
+        "2",
+        "--physics-steps-per-frame",
+        "60",
+    ]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("2 clip(s) failed verification")
+            && message.contains("000000 (")
+            && message.contains("000002 ("),
+        "{message}"
+    );
+    let written: Vec<String> = ["000000", "000001", "000002", "000003"]
+        .into_iter()
+        .filter(|id| both.join(id).join("label.json").is_file())
+        .map(String::from)
+        .collect();
+    assert_eq!(written, ["000001", "000003"], "the sound action's clips");
+    let dataset: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(both.join("dataset.json")).unwrap()).unwrap();
+    assert_eq!(dataset["clips"], 2, "the manifests list the written clips");
 }
 
 #[test]

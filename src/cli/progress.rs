@@ -51,6 +51,7 @@ impl Reporter {
             Progress::Skipped { clip_index } => (clip_index, None),
             Progress::Written { clip_index, label } => (clip_index, Some(label)),
             Progress::Redone { clip_index, reason } => return self.redone(clip_index, &reason),
+            Progress::Unverifiable { clip_index, reason } => return self.unverifiable(clip_index, &reason),
         };
         if let Some(label) = label {
             self.rejected += u64::from(label.attempts - 1);
@@ -93,6 +94,23 @@ impl Reporter {
                 println!("{}", serde_json::json!({"event": "redo", "clip_index": clip_index, "reason": reason}))
             }
             (_, Some(bar)) => bar.println(line),
+            (_, None) => println!("{line}"),
+        }
+    }
+
+    /// A clip that failed verification in every attempt: said at once (the run goes on and
+    /// lists them all when it ends).
+    fn unverifiable(&self, clip_index: u64, reason: &str) {
+        let line = format!("{clip_index:06}: not written: {reason}");
+        match (self.mode, &self.bar) {
+            (ReportMode::Quiet, _) => {}
+            (ReportMode::JsonLines, _) => {
+                println!("{}", serde_json::json!({"event": "unverifiable", "clip_index": clip_index, "reason": reason}))
+            }
+            (_, Some(bar)) => {
+                bar.println(line);
+                bar.inc(1);
+            }
             (_, None) => println!("{line}"),
         }
     }
