@@ -85,32 +85,29 @@ impl Reporter {
         }
     }
 
-    /// A damaged clip from an earlier run is made again: said in every mode but quiet.
+    /// A damaged clip from an earlier run is made again.
     fn redone(&self, clip_index: u64, reason: &str) {
-        let line = format!("{clip_index:06}: {reason}; making it again");
-        match (self.mode, &self.bar) {
-            (ReportMode::Quiet, _) => {}
-            (ReportMode::JsonLines, _) => {
-                println!("{}", serde_json::json!({"event": "redo", "clip_index": clip_index, "reason": reason}))
-            }
-            (_, Some(bar)) => bar.println(line),
-            (_, None) => println!("{line}"),
-        }
+        self.notice("redo", clip_index, reason, format!("{clip_index:06}: {reason}; making it again"));
     }
 
     /// A clip that failed verification in every attempt: said at once (the run goes on and
-    /// lists them all when it ends).
+    /// lists them all when it ends); it counts as done on the bar.
     fn unverifiable(&self, clip_index: u64, reason: &str) {
-        let line = format!("{clip_index:06}: not written: {reason}");
+        self.notice("unverifiable", clip_index, reason, format!("{clip_index:06}: not written: {reason}"));
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Something about one clip said in every mode but quiet: as a JSON `event`, above the
+    /// progress bar, or as a line.
+    fn notice(&self, event: &str, clip_index: u64, reason: &str, line: String) {
         match (self.mode, &self.bar) {
             (ReportMode::Quiet, _) => {}
             (ReportMode::JsonLines, _) => {
-                println!("{}", serde_json::json!({"event": "unverifiable", "clip_index": clip_index, "reason": reason}))
+                println!("{}", serde_json::json!({"event": event, "clip_index": clip_index, "reason": reason}))
             }
-            (_, Some(bar)) => {
-                bar.println(line);
-                bar.inc(1);
-            }
+            (_, Some(bar)) => bar.println(line),
             (_, None) => println!("{line}"),
         }
     }

@@ -758,8 +758,7 @@ fn place_clutter(
 /// A hand resting on top of `object` from above for the whole clip, holding it still; it takes the
 /// skin tone and size of the clip's other hands.
 fn idle_hand_above(object: &ObjectSpec, actors: &[ActorSpec], axes: &CameraAxes, rng: &mut ChaCha8Rng) -> ActorSpec {
-    let tones = [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
-    let (mut color, mut scale) = (*pick(rng, &tones), rng.random_range(0.9..=1.1f32));
+    let (mut color, mut scale) = (*pick(rng, &actor::SKIN_TONES), rng.random_range(0.9..=1.1f32));
     if let Some(hand) = actors.iter().find(|a| a.kind == ActorKind::Hand) {
         (color, scale) = (hand.color, hand.scale);
     }

@@ -57,12 +57,15 @@ fn sample_actor(
     }
 }
 
+/// Skin tones from light to dark, for hands.
+pub(super) const SKIN_TONES: [[f32; 3]; 4] =
+    [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
+
 /// A color and size for an actor of `kind`: skin tones from light to dark, mixed, for hands.
 pub(super) fn appearance(kind: ActorKind, rng: &mut ChaCha8Rng) -> ([f32; 3], f32) {
     let color = match kind {
         ActorKind::Hand => {
-            let tones = [[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.70, 0.50, 0.36], [0.45, 0.30, 0.21]];
-            let (a, b) = (pick(rng, &tones), pick(rng, &tones));
+            let (a, b) = (pick(rng, &SKIN_TONES), pick(rng, &SKIN_TONES));
             let t = rng.random_range(0.0..=1.0f32);
             std::array::from_fn(|i| a[i] + (b[i] - a[i]) * t)
         }
