@@ -18,17 +18,23 @@ fn main() {
     let mut table =
         String::from("/// Every embedded content file: its path relative to the checkout, and its bytes.\n");
     table.push_str("pub(crate) static EMBEDDED: &[(&str, &[u8])] = &[\n");
-    for (relative, absolute) in &files {
-        writeln!(table, "    ({relative:?}, include_bytes!({absolute:?})),").unwrap();
+    // Paths are written relative to CARGO_MANIFEST_DIR, read when the crate compiles: a target
+    // directory shared by two checkouts never embeds the other checkout's files.
+    for relative in &files {
+        writeln!(
+            table,
+            "    ({relative:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {relative:?}))),"
+        )
+        .unwrap();
     }
     table.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_content.rs");
     std::fs::write(out, table).expect("writing the embedded content table");
 }
 
-/// Every regular file under `dir`, by path relative to `root` (with `/`) and absolute path; hidden
-/// files and editors' backups are left out.
-fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
+/// Every regular file under `dir`, by path relative to `root` (with `/`); hidden files and
+/// editors' backups are left out.
+fn collect(root: &Path, dir: &Path, files: &mut Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
@@ -41,7 +47,7 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
         } else if path.is_file() {
             let relative = path.strip_prefix(root).expect("under the root");
             let relative = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            files.push((relative, path.to_string_lossy().into_owned()));
+            files.push(relative);
         }
     }
 }

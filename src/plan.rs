@@ -5,7 +5,7 @@
 //! so they all agree on it. It owns:
 //! - the clip's identity: its id and directory name, from its index;
 //! - the choice of action and scene for an index: actions are cycled on the index so classes stay
-//!   balanced, and scenes are cycled among those that can stage the action;
+//!   balanced, and scenes are cycled among those that can stage the action ([`staging`]);
 //! - the attempts policy: an attempt that fails verification is sampled again with the next
 //!   attempt number (a new seed), with the same action and scene, up to a bound.
 
@@ -14,6 +14,8 @@ use crate::output::RejectedAttempt;
 use crate::simulation::{Trajectory, simulate};
 use crate::spec::{ClipChoice, ClipSpec, VideoSpec, sample_clip};
 use crate::verify::{Verification, verify};
+
+pub mod staging;
 
 /// Default bound on sampling attempts per clip.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 20;
@@ -45,10 +47,15 @@ pub fn choose_action(content: &Content, clip_index: u64) -> Result<&Loaded<Actio
 }
 
 /// The action and scene of clip `clip_index`: the action's clips cycle through the scenes that
-/// can stage it.
-pub fn choose(content: &Content, clip_index: u64) -> Result<ClipChoice<'_>, PlanError> {
+/// can stage it with `max_attempts` attempts per clip.
+pub fn choose(
+    content: &Content,
+    clip_index: u64,
+    video: VideoSpec,
+    max_attempts: u32,
+) -> Result<ClipChoice<'_>, PlanError> {
     let action = choose_action(content, clip_index)?;
-    let hosts = content.stages(&action.def);
+    let hosts = staging::staging(content, action, video, max_attempts).scenes;
     if hosts.is_empty() {
         return Err(PlanError::NoSceneForAction(action.def.name.clone()));
     }
@@ -97,7 +104,7 @@ pub fn plan_clip(
     video: VideoSpec,
     max_attempts: u32,
 ) -> Result<PlannedClip, PlanError> {
-    let choice = choose(content, clip_index)?;
+    let choice = choose(content, clip_index, video, max_attempts)?;
     let mut rejected = Vec::new();
     for number in 0..max_attempts.max(1) {
         let Attempt { spec, trajectory, verification } = attempt(content, &choice, seed, number, video);

@@ -220,7 +220,8 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
     // A label read back is untrusted: an id that leaves --out, or a grip on an object that does
     // not exist, is refused by name (they used to escape --out and to panic), nothing written.
     let value: serde_json::Value = serde_json::from_str(&label).unwrap();
-    let edits: [(&str, fn(&mut serde_json::Value)); 2] = [
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 2] = [
         ("\"../escaped\" is not a plain clip name", |v| v["id"] = "../escaped".into()),
         ("grips: object 99 does not exist", |v| {
             v["spec"]["actors"][0]["grips"] = serde_json::json!([{"object": 99, "from": 0.0, "until": 1.0}])

@@ -102,7 +102,7 @@ fn for_one_seed_the_members_of_every_opening_group_open_alike_and_their_actors_a
     for group in opened {
         let members = &group.def.members;
         for index in 0..8u64 {
-            let like = choose(&content, index).unwrap();
+            let like = choose(&content, index, VideoSpec::default(), 20).unwrap();
             let first = first_attempt(&content, &members[0], &like, 9);
             for member in members {
                 let spec = first_attempt(&content, member, &like, 9);

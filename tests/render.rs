@@ -287,7 +287,7 @@ fn a_renderer_keeps_one_sun_and_a_constant_world_from_clip_to_clip() {
             render(&mut renderer, clip);
             let world = renderer.main_world();
             let lights: Vec<(Entity, DirectionalLight)> =
-                world.query::<(Entity, &DirectionalLight)>().iter(world).map(|(e, l)| (e, l.clone())).collect();
+                world.query::<(Entity, &DirectionalLight)>().iter(world).map(|(e, l)| (e, *l)).collect();
             assert_eq!(lights.len(), 1, "one sun after clip {}", clip.spec.id);
             assert_eq!(lights[0].1.illuminance, clip.spec.lighting.sun_illuminance, "the sun has the clip's light");
             suns.push(lights[0].0);

@@ -247,7 +247,8 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
 #[test]
 fn simulation_is_deterministic() {
     let content = Content::load_builtin().unwrap();
-    let spec = sample_clip(&content, &choose(&content, 0).unwrap(), 9, 0, VideoSpec::default());
+    let spec =
+        sample_clip(&content, &choose(&content, 0, VideoSpec::default(), 20).unwrap(), 9, 0, VideoSpec::default());
     assert_eq!(simulate(&spec), simulate(&spec));
 }
 
@@ -482,5 +483,89 @@ fn the_shipped_dataset_configurations_cover_set_a_and_set_b() {
         let mut wanted = set.to_vec();
         wanted.sort();
         assert_eq!(classes, wanted, "{file}");
+    }
+}
+
+/// The shipped scenes and `table_end`: the tabletop room with its action area at the table's
+/// right end, so that whatever is pushed or pulled to the right falls off the table.
+fn scenes_with_table_end() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(default_scenes_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let room = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
+    let area = "ActionAreaDef(center: (0.0, 0.05), half_extents: (0.32, 0.2))";
+    assert!(room.contains(area), "the tabletop room's action area is as this test expects");
+    let end = room
+        .replace("name: \"tabletop_room\"", "name: \"table_end\"")
+        .replace(area, "ActionAreaDef(center: (0.6, 0.0), half_extents: (0.08, 0.08))");
+    std::fs::write(dir.path().join("table_end.ron"), end).unwrap();
+    dir
+}
+
+fn labels_by_id(out: &std::path::Path) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut labels = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let label = entry.unwrap().path().join("label.json");
+        if label.is_file() {
+            let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&label).unwrap()).unwrap();
+            labels.insert(value["id"].as_str().unwrap().to_string(), value);
+        }
+    }
+    labels
+}
+
+#[test]
+fn a_scene_that_cannot_stage_an_action_is_named_and_left_out_of_its_rotation() {
+    let scenes = scenes_with_table_end();
+    let scenes_dir = scenes.path().to_str().unwrap();
+    let output = synthact(&["validate", "--scenes-dir", scenes_dir]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "not staged: `push_left_to_right` in scene `table_end`: failed all 20 staging attempts; last checks:",
+        "not staged: `push_right_to_left` in scene `table_end`: `push_left_to_right` of its first-frame group `push_sideways` cannot be staged there",
+    ] {
+        assert!(said.contains(expected), "validate does not say `{expected}`:\n{said}");
+    }
+    assert!(!said.contains("`tip_over` in scene `table_end`"), "{said}");
+
+    // Every clip verifies; the pushes (one group) never use table_end, tip_over does; a shard's
+    // clips are the same as in the whole run.
+    let out = scenes.path().join("out");
+    let run = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["generate", "--quiet", "--scenes-dir", scenes_dir, "--out", out.to_str().unwrap()];
+        args.extend(["--actions", "push_left_to_right,push_right_to_left,tip_over", "--clips", "12"]);
+        args.extend([
+            "--width",
+            "32",
+            "--height",
+            "32",
+            "--frames",
+            "6",
+            "--fps",
+            "2",
+            "--physics-steps-per-frame",
+            "60",
+        ]);
+        args.extend(extra);
+        let output = synthact(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        labels_by_id(out)
+    };
+    let whole = run(&out, &[]);
+    assert_eq!(whole.len(), 12);
+    for label in whole.values() {
+        let (action, scene) = (label["action"].as_str().unwrap(), label["scene"].as_str().unwrap());
+        assert!(!(action.starts_with("push_") && scene == "table_end"), "{action} was staged in table_end");
+    }
+    assert!(whole.values().any(|l| l["action"] == "tip_over" && l["scene"] == "table_end"), "tip_over uses table_end");
+    let shard = run(&scenes.path().join("shard"), &["--shard", "1/2"]);
+    assert_eq!(shard.len(), 6);
+    for (id, label) in &shard {
+        assert_eq!(label, &whole[id], "clip {id} differs between the shard and the whole run");
     }
 }

@@ -280,12 +280,41 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `synthact validate`: loads the content, says where from and how much.
+/// `synthact validate`: loads the content, says where from and how much, and which scenes
+/// cannot stage which actions.
 fn validate(args: ContentArgs) -> anyhow::Result<()> {
     println!("{}", args.paths()?);
     let content = args.load()?;
     let (scenes, actions, kinds) = (content.scenes.len(), content.actions.len(), content.objects.def.kinds.len());
     println!("ok: {scenes} scene(s), {actions} action(s), {kinds} object kind(s)");
+    report_staging(&content)
+}
+
+/// Prints every (scene, action) pair left out of the rotation; an action that no scene can stage
+/// is an error, since every clip of it would fail verification.
+fn report_staging(content: &crate::content::Content) -> anyhow::Result<()> {
+    let (video, attempts) = (crate::spec::VideoSpec::default(), crate::plan::DEFAULT_MAX_ATTEMPTS);
+    let mut nowhere = Vec::new();
+    let mut left_out = 0;
+    for action in &content.actions {
+        let staging = crate::plan::staging::staging(content, action, video, attempts);
+        for unstaged in &staging.unstaged {
+            println!("not staged: `{}` in scene `{}`: {}", action.def.name, unstaged.scene, unstaged.reason);
+            left_out += 1;
+        }
+        if staging.nowhere {
+            nowhere.push(action.def.name.clone());
+        }
+    }
+    if !nowhere.is_empty() {
+        anyhow::bail!("no scene can stage {}: every staging attempt failed in every scene", nowhere.join(", "));
+    }
+    match left_out {
+        0 => {
+            println!("staged: every action passes in every scene with its object kinds ({attempts} attempts per pair)")
+        }
+        n => println!("staged: {n} (scene, action) pair(s) left out; their actions' clips use the other scenes"),
+    }
     Ok(())
 }
 

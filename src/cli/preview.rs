@@ -344,7 +344,7 @@ impl Preview {
             return;
         }
         let camera = self.orbit_camera(clip, orbit);
-        let (spec, trajectory) = (clip.planned.spec.clone(), clip.planned.trajectory.clone());
+        let (spec, trajectory) = (Box::new(clip.planned.spec.clone()), clip.planned.trajectory.clone());
         builder.send(Job::Still { key, spec, trajectory, frame: self.frame as usize, camera });
         self.build.orbit = Some(key);
     }
@@ -546,7 +546,7 @@ enum Job {
     /// Plan, simulate, verify and render the clip of `seed` and `index` from `content`.
     Clip { generation: u64, content: Content, seed: u64, index: u64, video: VideoSpec },
     /// Render frame `frame` of a clip through another camera (the orbit view).
-    Still { key: (u32, (f32, f32)), spec: ClipSpec, trajectory: Trajectory, frame: usize, camera: CameraSpec },
+    Still { key: (u32, (f32, f32)), spec: Box<ClipSpec>, trajectory: Trajectory, frame: usize, camera: CameraSpec },
 }
 
 /// What the builder's thread hands back.

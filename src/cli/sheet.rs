@@ -69,7 +69,8 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
             let wanted = match options.rows_by {
                 RowsBy::Class => &choose_action(content, index)?.def.name == name,
                 // An action no scene can stage has no row to appear in.
-                RowsBy::Scene => choose(content, index).is_ok_and(|choice| &choice.scene.def.name == name),
+                RowsBy::Scene => choose(content, index, video, DEFAULT_MAX_ATTEMPTS)
+                    .is_ok_and(|choice| &choice.scene.def.name == name),
             };
             if wanted {
                 let clip = plan_clip(content, options.seed, index, video, DEFAULT_MAX_ATTEMPTS)?;

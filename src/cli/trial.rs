@@ -3,14 +3,16 @@
 //! `synthact trial` samples attempts of every action, simulates and verifies them, and reports how
 //! many pass and which postconditions fail. It is how an action author tunes a script's ranges
 //! (an attempt costs milliseconds; rendering is not involved), and how tests check that every
-//! action is satisfiable in every scene that stages it.
+//! action is satisfiable in every scene that stages it. It names the scenes left out of an
+//! action's rotation because no staging attempt passed there.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::content::Content;
-use crate::plan::{PlanError, attempt, choose, indices_of_action};
+use crate::plan::staging::{Unstaged, staging};
+use crate::plan::{DEFAULT_MAX_ATTEMPTS, PlanError, attempt, choose, indices_of_action};
 use crate::spec::VideoSpec;
 
 /// How one action fared over its trial attempts.
@@ -24,6 +26,9 @@ pub struct ActionTrial {
     pub by_scene: BTreeMap<String, (u32, u32)>,
     /// How often each postcondition failed, with the last measurement that failed it.
     pub failures: BTreeMap<String, (u32, String)>,
+    /// Scenes with the action's kinds that are left out of its rotation, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unstaged: Vec<Unstaged>,
 }
 
 impl ActionTrial {
@@ -57,6 +62,9 @@ impl std::fmt::Display for TrialReport {
             for (condition, (count, measured)) in &action.failures {
                 writeln!(f, "    {count:>3} x {condition}  (last: {measured})")?;
             }
+            for Unstaged { scene, reason } in &action.unstaged {
+                writeln!(f, "    not staged in {scene}: {reason}")?;
+            }
         }
         Ok(())
     }
@@ -74,9 +82,10 @@ pub fn trial(content: &Content, seed: u64, attempts: u32, video: VideoSpec) -> R
             passed: 0,
             by_scene: BTreeMap::new(),
             failures: BTreeMap::new(),
+            unstaged: staging(content, action, video, DEFAULT_MAX_ATTEMPTS).unstaged,
         };
         for clip_index in indices_of_action(content, position).take(attempts as usize) {
-            let first = attempt(content, &choose(content, clip_index)?, seed, 0, video);
+            let first = attempt(content, &choose(content, clip_index, video, DEFAULT_MAX_ATTEMPTS)?, seed, 0, video);
             let (spec, verification) = (first.spec, first.verification);
             let scene = result.by_scene.entry(spec.scene.clone()).or_default();
             scene.0 += 1;

@@ -87,6 +87,42 @@ pub struct Content {
     pub groups: Vec<Loaded<GroupDef>>,
     /// FNV-1a 64 (hex) of every image file a scene uses, by resolved path, read once at load.
     pub image_hashes: std::collections::BTreeMap<PathBuf, String>,
+    /// What later stages worked out about this content and keep while it lives (which scenes
+    /// stage each action in practice, see [`crate::plan::staging`]).
+    pub memo: Memo,
+}
+
+/// Facts derived from a [`Content`], computed once and shared by every thread that plans from
+/// it. A clone starts empty, so a fact never outlives an edit of the content it came from.
+#[derive(Default)]
+pub struct Memo(std::sync::Mutex<std::collections::HashMap<String, SceneOutcomes>>);
+
+/// Per scene name, `None` where something succeeded there, else why it failed.
+pub type SceneOutcomes = Vec<(String, Option<String>)>;
+
+impl Memo {
+    /// The value under `key`, computed by `compute` the first time it is asked for. Two threads
+    /// asking at once may both compute it; the value is a pure function of the key, so either is kept.
+    pub fn get_or_compute(&self, key: String, compute: impl FnOnce() -> SceneOutcomes) -> SceneOutcomes {
+        if let Some(value) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return value.clone();
+        }
+        let value = compute();
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key, value.clone());
+        value
+    }
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
+}
+
+impl fmt::Debug for Memo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 impl Content {
@@ -103,7 +139,8 @@ impl Content {
         };
         scenes.sort_by(|a, b| a.def.name.cmp(&b.def.name));
         actions.sort_by(|a, b| a.def.name.cmp(&b.def.name));
-        let mut content = Content { scenes, actions, objects, groups, image_hashes: Default::default() };
+        let mut content =
+            Content { scenes, actions, objects, groups, image_hashes: Default::default(), memo: Memo::default() };
         problems.extend(validate::validate(&content));
         if !problems.is_empty() {
             return Err(ContentError { problems });

@@ -17,7 +17,7 @@ mod validate;
 pub use dataset::{ANNOTATION_CHOICES, AnnotationImage, DatasetConfigDef, load_dataset_config, parse_annotation};
 pub use defs::*;
 pub use group::{GROUPS_FOLDER, GroupDef, OpeningDef};
-pub use load::{Content, ContentError, Loaded, Problem};
+pub use load::{Content, ContentError, Loaded, Memo, Problem, SceneOutcomes};
 pub use locate::{LineCol, SourceMap};
 pub use ssv2::{ssv2_class_index, ssv2_labels_json, template_key};
 pub use validate::scene_relative;
