@@ -379,7 +379,7 @@ pub fn rerender(labels: &[ClipLabel], out: &Path) -> Result<(), GenerateError> {
     let mut renderer: Option<Renderer> = None;
     for label in labels {
         // A label is user input here: check it before its numbers reach the renderer.
-        label.check_read_back().map_err(|message| GenerateError::BadLabel(label.id.clone(), message))?;
+        label.check_read_back().map_err(|problem| GenerateError::BadLabel(label.id.clone(), problem.to_string()))?;
         // Another spec version simulates or draws differently: it would not reproduce the clip.
         if label.spec.spec_version != SPEC_VERSION {
             let message = format!(

@@ -73,52 +73,6 @@ fn misspelled_field_fails_validate_and_generate_without_output() {
 }
 
 #[test]
-fn numbers_that_would_break_a_clip_fail_validate_and_generate_without_output() {
-    let text = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
-    let line_of = |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let area = text.lines().find(|l| l.contains("action_area:")).unwrap().trim().to_string();
-    // A NaN in the action area (it used to pass and then panic a worker).
-    let nan = text.replacen(&area, "action_area: ActionAreaDef(center: (NaN, 0.0), half_extents: (0.3, 0.2)),", 1);
-    assert_rejected(&nan, line_of(&nan, "action_area:"), "action_area");
-    // An action area off the table.
-    let off = text.replacen(&area, "action_area: ActionAreaDef(center: (0.0, 0.0), half_extents: (30.0, 20.0)),", 1);
-    assert_rejected(&off, line_of(&off, "action_area:"), "action_area");
-    // Four billion distractors (it used to validate, then never end).
-    let many = text.replacen("distractors: (0, 2)", "distractors: (4000000000, 4000000000)", 1);
-    assert_rejected(&many, line_of(&many, "distractors:"), "distractors");
-}
-
-#[test]
-fn a_missing_vulkan_driver_is_named_with_the_package_that_provides_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_synthact"))
-        .args(["generate", "--out", out.to_str().unwrap(), "--clips", "1"])
-        .env("VK_ICD_FILENAMES", dir.path().join("no-driver.json"))
-        .env_remove("VK_DRIVER_FILES")
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let message = stderr(&output);
-    assert!(message.contains("no Vulkan driver") && message.contains("mesa-vulkan-drivers"), "{message}");
-    assert!(!message.contains("panicked"), "{message}");
-    assert!(!out.exists());
-}
-
-#[test]
-fn an_error_says_each_cause_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a-file");
-    std::fs::write(&file, "not a directory").unwrap();
-    let output =
-        synthact(&["generate", "--out", file.to_str().unwrap(), "--clips", "1", "--width", "32", "--height", "32"]);
-    assert!(!output.status.success());
-    let message = stderr(&output);
-    assert_eq!(message.matches("os error").count(), 1, "{message}");
-    assert!(message.contains(&format!("cannot write {}", file.display())), "{message}");
-}
-
-#[test]
 fn syntax_error_fails_validate_and_generate_without_output() {
     let text = std::fs::read_to_string(default_scenes_dir().join("tabletop_room.ron")).unwrap();
     // An unclosed tuple in the lighting block.
@@ -205,48 +159,6 @@ fn generated_clips_are_complete_labeled_and_deterministic() {
             == std::fs::read(rerendered.join("000005").join(file)).unwrap();
         assert!(same, "{} differs when re-rendered from its label", file.display());
     }
-    // A label from another spec version would not reproduce its clip: refused, nothing written.
-    let old = dir.path().join("old");
-    std::fs::create_dir_all(&old).unwrap();
-    let label = std::fs::read_to_string(reference.join("label.json")).unwrap();
-    let version = format!("\"spec_version\": {}", synthact::spec::SPEC_VERSION);
-    assert!(label.contains(&version), "the label records its spec version");
-    std::fs::write(old.join("label.json"), label.replace(&version, "\"spec_version\": 1")).unwrap();
-    let refused = dir.path().join("refused");
-    let output = synthact(&["rerender", old.to_str().unwrap(), "--out", refused.to_str().unwrap()]);
-    assert!(!output.status.success());
-    assert!(stderr(&output).contains("spec has version 1"), "{}", stderr(&output));
-    assert!(!refused.join("000005").exists());
-    // A label read back is untrusted: an id that leaves --out, or a grip on an object that does
-    // not exist, is refused by name (they used to escape --out and to panic), nothing written.
-    let value: serde_json::Value = serde_json::from_str(&label).unwrap();
-    type Edit = fn(&mut serde_json::Value);
-    let edits: [(&str, Edit); 2] = [
-        ("\"../escaped\" is not a plain clip name", |v| v["id"] = "../escaped".into()),
-        ("grips: object 99 does not exist", |v| {
-            v["spec"]["actors"][0]["grips"] = serde_json::json!([{"object": 99, "from": 0.0, "until": 1.0}])
-        }),
-    ];
-    for (expected, edit) in edits {
-        let mut edited = value.clone();
-        edit(&mut edited);
-        std::fs::write(old.join("label.json"), edited.to_string()).unwrap();
-        let output = synthact(&["rerender", old.to_str().unwrap(), "--out", refused.to_str().unwrap()]);
-        assert!(!output.status.success(), "{expected}");
-        assert!(stderr(&output).contains(expected), "{expected}: {}", stderr(&output));
-        assert!(!dir.path().join("escaped").exists() && !refused.join("000005").exists());
-    }
-    // merge reads ids the same way: a clip whose label names another directory is refused.
-    let shard = dir.path().join("shard");
-    std::fs::create_dir_all(shard.join("000005")).unwrap();
-    let mut moved = value.clone();
-    moved["id"] = "000006".into();
-    std::fs::write(shard.join("000005").join("label.json"), moved.to_string()).unwrap();
-    let merged = dir.path().join("merged");
-    let output = synthact(&["merge", shard.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
-    assert!(!output.status.success());
-    assert!(stderr(&output).contains("is not the name of its directory"), "{}", stderr(&output));
-
     // Two workers (each rasterizing on one thread) write the same bytes as one.
     assert_eq!(files_under(&parallel), files_under(&batch));
     for file in files_under(&batch) {

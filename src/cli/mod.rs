@@ -361,9 +361,17 @@ fn rerender_labels(args: RerenderArgs) -> anyhow::Result<()> {
         .iter()
         .map(|path| {
             let path = if path.is_dir() { path.join("label.json") } else { path.clone() };
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            serde_json::from_slice::<ClipLabel>(&bytes)
-                .with_context(|| format!("{} is not a synthact label.json", path.display()))
+            let label = ClipLabel::read_file(&path)?;
+            // Another spec version simulates or draws differently: it would not reproduce the clip.
+            if label.spec.spec_version != crate::spec::SPEC_VERSION {
+                let version = label.spec.spec_version;
+                bail!(
+                    "{}: field `spec.spec_version`: its spec has version {version}, this synthact re-renders version {}",
+                    path.display(),
+                    crate::spec::SPEC_VERSION
+                );
+            }
+            Ok(label)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     rerender(&labels, &args.out).with_context(|| format!("rendering into {}", args.out.display()))?;

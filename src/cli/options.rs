@@ -83,6 +83,11 @@ impl VideoArgs {
     /// The video settings from these flags over `config` (a dataset file's, or the default one
     /// for commands without a file) over the defaults, checked.
     pub(super) fn video(&self, config: &DatasetConfigDef) -> anyhow::Result<VideoSpec> {
+        check_flag("--width", self.width, 16..=4096)?;
+        check_flag("--height", self.height, 16..=4096)?;
+        check_flag("--fps", self.fps, 1..=240)?;
+        check_flag("--frames", self.frames, 1..=100_000)?;
+        check_flag("--physics-steps-per-frame", self.physics_steps_per_frame, 1..=100)?;
         let defaults = VideoSpec::default();
         let fps = layered(self.fps, config.fps, defaults.fps);
         let from_duration = config.duration_s.map(|seconds| (seconds * fps as f32).round() as u32);
@@ -95,6 +100,16 @@ impl VideoArgs {
         };
         video.check().map_err(|message| anyhow::anyhow!("video settings: {message}"))?;
         Ok(video)
+    }
+}
+
+/// A flag's value, if given, must lie in `range`.
+fn check_flag(flag: &str, value: Option<u32>, range: std::ops::RangeInclusive<u32>) -> anyhow::Result<()> {
+    match value {
+        Some(value) if !range.contains(&value) => {
+            bail!("{flag} must be {} to {} (got {value})", range.start(), range.end())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -412,7 +427,7 @@ mod tests {
         assert!(refused(&["--workers", "0"]).contains("--workers must be at least 1"));
         assert!(refused(&["--annotations", "normals"]).contains("unknown annotation"));
         assert!(refused(&["--start", "18446744073709551615", "--clips", "2"]).contains("overflows"));
-        assert!(refused(&["--width", "8"]).contains("video settings"));
+        assert!(refused(&["--width", "8"]).contains("--width must be 16 to 4096 (got 8)"));
         let in_file = DatasetConfigDef { videos: vec!["avi".into()], ..DatasetConfigDef::default() };
         assert!(resolved(&[], &in_file).unwrap_err().to_string().contains("unknown video format \"avi\""));
     }

@@ -1,5 +1,7 @@
 //! `label.json`: the SSv2 fields a trainer reads, plus everything needed to rebuild the clip.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
 use super::VideoOutput;
@@ -133,33 +135,68 @@ impl ClipLabel {
     /// Checks a label read back from a file, which is untrusted input, before anything is made
     /// from it: a plain id, settings in range, every index pointing at something, sizes and
     /// positions within a scene's bounds. The message names the field.
-    pub fn check_read_back(&self) -> Result<(), String> {
+    pub fn check_read_back(&self) -> Result<(), LabelProblem> {
+        let problem = |field: String, message: &str| Err(LabelProblem { field, message: message.to_string() });
         if !is_plain_clip_id(&self.id) {
-            return Err(format!("id: {:?} is not a plain clip name (one path component, no leading dot)", self.id));
+            return problem(
+                "id".into(),
+                &format!("{:?} is not a plain clip name (one path component, no leading dot)", self.id),
+            );
         }
         let spec = &self.spec;
-        spec.video.check().map_err(|message| format!("spec.video: {message}"))?;
+        if let Err(message) = spec.video.check() {
+            return problem("spec.video".into(), &message);
+        }
         let within = |values: &[f32]| values.iter().all(|v| v.is_finite() && v.abs() <= 1000.0);
         for (i, object) in spec.objects.iter().enumerate() {
             let size = object.shape.half_extents();
             if !within(&object.position) || !within(&object.rotation) || !size.iter().all(|h| *h > 0.0 && *h <= 100.0) {
-                return Err(format!("spec.objects[{i}]: position, rotation and size must be finite and in range"));
+                return problem(
+                    format!("spec.objects[{i}].position"),
+                    "position, rotation and size must be finite and in range",
+                );
             }
         }
         for (j, actor) in spec.actors.iter().enumerate() {
             if let Some(grip) = actor.grips.iter().find(|grip| grip.object >= spec.objects.len()) {
                 let count = spec.objects.len();
-                return Err(format!("spec.actors[{j}].grips: object {} does not exist ({count} objects)", grip.object));
+                return problem(
+                    format!("spec.actors[{j}].grips"),
+                    &format!("object {} does not exist ({count} objects)", grip.object),
+                );
             }
             if !actor.path.iter().all(|k| within(&k.position) && k.frame.is_finite()) {
-                return Err(format!("spec.actors[{j}].path: positions and frames must be finite and in range"));
+                return problem(format!("spec.actors[{j}].path"), "positions and frames must be finite and in range");
             }
         }
         let camera = &spec.camera;
         if !within(&camera.position) || !within(&camera.look_at) || !(1.0..179.0).contains(&camera.fov_deg) {
-            return Err("spec.camera: position, look_at and fov_deg must be finite and in range".into());
+            return problem("spec.camera.position".into(), "position, look_at and fov_deg must be finite and in range");
         }
         Ok(())
+    }
+
+    /// Reads `path` (a clip's `label.json`) and checks it with [`ClipLabel::check_read_back`].
+    /// A problem is placed at the file's line and column with the field it is about.
+    pub fn read_file(path: &Path) -> Result<ClipLabel, LabelError> {
+        let at = |line, column, field: &str, message: String| LabelError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field: field.to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|error| at(0, 0, "", format!("cannot read: {error}")))?;
+        let label: ClipLabel = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|error| {
+            let message = error.to_string();
+            let message = message.split(" at line ").next().unwrap_or_default().to_string();
+            at(error.line(), error.column(), "", message)
+        })?;
+        label.check_read_back().map_err(|problem| {
+            let (line, column) = locate_json_field(&text, &problem.field);
+            at(line, column, &problem.field, problem.message)
+        })?;
+        Ok(label)
     }
 
     /// The video output this clip was written with.
@@ -176,4 +213,66 @@ impl ClipLabel {
             depth: self.depth,
         }
     }
+}
+
+/// What is wrong with a label read back, and in which field (such as `spec.actors[0].grips`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LabelProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.message)
+    }
+}
+
+/// A `label.json` that cannot be read back, placed like a content problem:
+/// `PATH:LINE:COLUMN: field `F`: message` (line 0 when it is about the whole file).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct LabelError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LabelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": field `{}`", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The 1-based line and column of `field` (`a.b[2].c`) in pretty-printed JSON: each key is
+/// looked for after the one before it, and `[j].key` is the (j+1)th `key` after the array's own
+/// key. (0, 0) when a key is not found.
+fn locate_json_field(text: &str, field: &str) -> (usize, usize) {
+    let mut at = 0;
+    let mut skip = 0;
+    for part in field.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((key, rest)) => (key, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let needle = format!("\"{key}\":");
+        for _ in 0..=skip {
+            match text[at..].find(&needle) {
+                Some(found) => at += found + 1,
+                None => return (0, 0),
+            }
+        }
+        skip = index.unwrap_or(0);
+    }
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+    (line, column)
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClipLabel, GeneratorInfo, OutputError, TEMP_PREFIX, frame_file_name};
+use super::{ClipLabel, GeneratorInfo, LabelError, OutputError, TEMP_PREFIX, frame_file_name};
 use crate::content::ssv2_labels_json;
 use crate::spec::VideoSpec;
 
@@ -111,18 +111,13 @@ pub fn collect_labels(out: &Path) -> Result<Vec<ClipLabel>, OutputError> {
         if hidden || !label_path.is_file() {
             continue;
         }
-        let bytes = std::fs::read(&label_path).map_err(io(&label_path))?;
-        let label: ClipLabel = serde_json::from_slice(&bytes).map_err(|error| OutputError::Read {
-            path: label_path.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
-        })?;
+        let label = ClipLabel::read_file(&label_path)?;
         // The id names the directory clips are copied and re-rendered to: it must be this one.
-        let named = dir.file_name().and_then(|n| n.to_str()) == Some(label.id.as_str());
-        if let Err(message) = label.check_read_back().and_then(|()| {
-            if named { Ok(()) } else { Err(format!("id: {:?} is not the name of its directory", label.id)) }
-        }) {
-            let source = std::io::Error::new(std::io::ErrorKind::InvalidData, message);
-            return Err(OutputError::Read { path: label_path, source });
+        if dir.file_name().and_then(|n| n.to_str()) != Some(label.id.as_str()) {
+            let text = std::fs::read_to_string(&label_path).unwrap_or_default();
+            let line = text.lines().position(|l| l.trim_start().starts_with("\"id\":")).map_or(0, |i| i + 1);
+            let message = format!("{:?} is not the name of its directory", label.id);
+            return Err(LabelError { path: label_path, line, column: 3, field: "id".into(), message }.into());
         }
         labels.push(label);
     }

@@ -15,7 +15,7 @@ mod video;
 mod webdataset;
 
 pub use annotations::{ANNOTATIONS_FILE, ANNOTATIONS_VERSION, Annotations, MaskStats, ObjectAnnotations, annotate};
-pub use label::{ClipLabel, GeneratorInfo, Instance, RejectedAttempt};
+pub use label::{ClipLabel, GeneratorInfo, Instance, LabelError, LabelProblem, RejectedAttempt};
 pub use manifests::{
     DatasetInfo, Split, SplitRule, Ssv2Entry, Ssv2TestEntry, collect_labels, write_atomically, write_manifests,
 };
@@ -52,6 +52,8 @@ pub enum OutputError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot encode {path}: {source}")]
     Encode { path: PathBuf, source: image::ImageError },
+    #[error(transparent)]
+    Label(#[from] LabelError),
     #[error("{0}")]
     Failed(String),
     #[error("video encoding: {0}")]
@@ -140,10 +142,7 @@ impl ClipWriter {
             return EarlierClip::None;
         }
         let dir = self.clip_dir(id);
-        let label = std::fs::read(dir.join("label.json"))
-            .map_err(|error| error.to_string())
-            .and_then(|bytes| serde_json::from_slice::<ClipLabel>(&bytes).map_err(|error| error.to_string()))
-            .and_then(|label| label.check_read_back().map(|()| label));
+        let label = ClipLabel::read_file(&dir.join("label.json"));
         let label = match label {
             Ok(label) if label.id == id => label,
             Ok(label) => return EarlierClip::Broken(format!("its label.json names clip {:?}", label.id)),

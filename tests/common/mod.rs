@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use image::RgbImage;
 
+pub mod sandbox;
+
 /// Few frames spread over the actions' real three seconds, with their usual 120 Hz physics:
 /// 6 frames at 2 fps, 60 physics steps each. Tests add their own size.
 pub const REAL_TIME_FEW_FRAMES: [&str; 6] = ["--frames", "6", "--fps", "2", "--physics-steps-per-frame", "60"];
