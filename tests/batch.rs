@@ -1,5 +1,5 @@
 //! Batch tier: manifests read back the way training code reads them, shards plus `merge` equal one
-//! run, and a run killed with SIGKILL resumes to the same bytes.
+//! run, a run killed with SIGKILL resumes to the same bytes, and so does a merge killed midway.
 
 mod common;
 
@@ -255,6 +255,50 @@ fn shards_with_masks_and_depth_merge_whole_and_a_failed_merge_leaves_out_as_it_w
     let output = merge(&[&other], &merged);
     assert!(!output.status.success());
     assert_same_tree(&whole, &merged);
+}
+
+/// Whether `merged` shows the point a merge is killed at in `round`: it exists; a clip is being
+/// copied beside its place; a clip is in its place.
+fn merge_reached(merged: &Path, round: usize) -> bool {
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(merged)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    };
+    match round {
+        0 => merged.exists(),
+        1 => entries().iter().any(|name| name.starts_with('.')),
+        _ => entries().iter().any(|name| name.starts_with("0000")),
+    }
+}
+
+#[test]
+fn a_merge_killed_midway_is_completed_by_the_next_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let dense = ["--clips", "6", "--annotations", "masks,depth"];
+    let (whole, first, second) = (dir.path().join("whole"), dir.path().join("s0"), dir.path().join("s1"));
+    generate(&whole, &dense, &[]);
+    generate(&first, &[&dense[..], &["--shard", "0/2"]].concat(), &[]);
+    generate(&second, &[&dense[..], &["--shard", "1/2"]].concat(), &[]);
+    let shards_before = [files_under(&first), files_under(&second)];
+    for round in 0..3 {
+        let merged = dir.path().join(format!("merged-{round}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_synthact"))
+            .args(["merge", first.to_str().unwrap(), second.to_str().unwrap(), "--out", merged.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !merge_reached(&merged, round) && child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the merge never reached point {round}");
+        }
+        child.kill().unwrap(); // SIGKILL, wherever it is
+        child.wait().unwrap();
+        let output = merge(&[&first, &second], &merged);
+        assert!(output.status.success(), "round {round}: {}", stderr(&output));
+        assert_same_tree(&whole, &merged);
+    }
+    assert_eq!([files_under(&first), files_under(&second)], shards_before, "the shards are left as they were");
 }
 
 #[test]
