@@ -322,3 +322,46 @@ fn an_unknown_annotation_is_refused_before_anything_is_written() {
     assert!(stderr(&output).contains("field `annotations[0]`: unknown annotation `mask`"), "{}", stderr(&output));
     assert!(!out.exists(), "nothing written");
 }
+
+/// The least median a role's `Visible` check asks of it, read from the check recorded in the label.
+fn median_required(label: &ClipLabel, role: &str) -> f32 {
+    let prefix = format!("Visible(role:\"{role}\",median:");
+    let check =
+        label.verification.checks.iter().find(|c| c.condition.starts_with(&prefix)).expect("a visibility check");
+    check.condition[prefix.len()..].split(',').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn every_object_a_label_names_is_seen_in_the_masks_as_much_as_its_check_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec!["generate", "--quiet", "--out", out.to_str().unwrap(), "--clips", "196", "--seed", "778"];
+    args.extend(["--width", "96", "--height", "96", "--annotations", "masks"]);
+    args.extend(common::REAL_TIME_FEW_FRAMES);
+    let output = synthact(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (mut objects, mut lows) = (0, Vec::new());
+    for id in clip_dirs(&out) {
+        let (label, annotations) = read_clip(&out.join(&id));
+        assert!(!label.verification.visibility.is_empty(), "{id}: the label records visibility");
+        for seen in &label.verification.visibility {
+            // From the masks: the visible share of its silhouette, 0 where its centre is out of
+            // the frame (the check counts what the frame's edge cuts off as unseen).
+            let mut fractions: Vec<f32> = annotations.objects[seen.object]
+                .frames
+                .iter()
+                .map(|f| if f.in_frame { f.visible_fraction.expect("masks were drawn") } else { 0.0 })
+                .collect();
+            fractions.sort_by(f32::total_cmp);
+            let median = fractions[fractions.len() / 2];
+            let required = median_required(&label, &seen.role);
+            objects += 1;
+            // Pixels and rays measure alike but not to the last pixel of a 96x96 frame.
+            if median < required - 0.15 {
+                lows.push(format!("{id} {} {}: masks {median:.2}, check {:.2}", label.action, seen.role, seen.median));
+            }
+        }
+    }
+    assert!(objects >= 196, "{objects} role objects");
+    assert!(lows.is_empty(), "named objects seen less than their checks ask:\n{}", lows.join("\n"));
+}

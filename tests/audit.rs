@@ -78,7 +78,8 @@ fn the_text_report_names_each_group_with_its_scores_and_the_cues_per_class() {
     let output = synthact(&["audit", "--catalogue", "--clips-per-class", "10", "--actions", "roll_down_ramp,tip_over"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    for expected in ["clips per class", "first frame", "last frame", "all classes", "ramp: roll_down_ramp 100.0%"] {
+    let expected = ["clips per class", "first frame", "last frame", "all classes", "ramp: roll_down_ramp 100.0%"];
+    for expected in expected.into_iter().chain(["visibility of the", "median over its clip: p5"]) {
         assert!(text.contains(expected), "`{expected}` in:\n{text}");
     }
 }
@@ -101,6 +102,10 @@ fn a_rendered_dataset_is_audited_from_its_files_with_or_without_annotations() {
     let report = audit();
     assert_eq!(report["clips"], 10);
     assert_eq!(report["by_class"]["93 push_left_to_right"], 5);
+    // The visibility each label records: one pushed target a clip, each seen enough.
+    let visibility = &report["visibility"];
+    assert_eq!(visibility["objects"], 10, "{visibility}");
+    assert!(visibility["lowest_median"].as_f64().unwrap() >= 0.5, "{visibility}");
     assert!(group(&report, "push_sideways")["first_frame"]["accuracy"].is_number(), "scored from 5 clips a class");
 
     // Without annotations.json the poses are simulated again from the label's spec: the same report.

@@ -234,9 +234,10 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                 );
             }
         }
-        // Verification rejects some attempts, but the scripts should mostly work first time.
+        // Verification rejects some attempts (visibility among them: a hand that hides a small
+        // object), but the scripts should mostly work first time.
         assert!(
-            attempts as usize <= indices.len() * 2,
+            attempts as usize * 2 <= indices.len() * 5,
             "{}: {attempts} attempts for {} clips",
             action.def.name,
             indices.len()
@@ -369,7 +370,7 @@ fn both_sets_are_complete_and_every_action_passes_its_checks_in_every_scene_that
     let report = trial(&content, SEED, 15, VideoSpec::default()).unwrap();
     for (action, loaded) in report.actions.iter().zip(&content.actions) {
         assert!(
-            action.pass_rate() >= 0.7,
+            action.pass_rate() >= 0.6,
             "{}: only {}/{} first attempts pass; failures: {:#?}",
             action.action,
             action.passed,

@@ -98,7 +98,7 @@ fn read_clip(dir: &Path, label: &ClipLabel) -> Result<ClipView, AuditError> {
         }
         Err(error) => return Err(bad(error.to_string())),
     };
-    Ok(ClipView::new(spec, label.attempts, &first, &last))
+    Ok(ClipView::new(spec, label.attempts, &first, &last, label.verification.visibility.clone()))
 }
 
 /// The objects' poses at frame 0 and at `last`, if the annotations hold `objects` objects with
@@ -147,7 +147,8 @@ pub fn plan_catalogue(
                     let view = plan_clip(content, seed, index, video, DEFAULT_MAX_ATTEMPTS).map(|clip| {
                         let frames = &clip.trajectory.frames;
                         let (first, last) = (&frames[0].objects, &frames[frames.len() - 1].objects);
-                        ClipView::new(&clip.spec, clip.rejected.len() as u32 + 1, first, last)
+                        let visibility = clip.verification.visibility.clone();
+                        ClipView::new(&clip.spec, clip.rejected.len() as u32 + 1, first, last, visibility)
                     });
                     planned.lock().expect("catalogue lock")[slot] = Some(view);
                 }

@@ -42,6 +42,69 @@ pub struct AuditReport {
     /// Per cue (a prop's kind, "stack", "object held in the air"), the share of each class's
     /// clips whose first frame shows it; classes without it are left out.
     pub cues: BTreeMap<String, BTreeMap<String, f64>>,
+    /// How much of the objects a label names the camera saw, over every role of every clip.
+    pub visibility: VisibilitySpread,
+}
+
+/// The spread of role objects' visible fractions (clips recorded before visibility was measured
+/// add nothing).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VisibilitySpread {
+    /// Role objects measured.
+    pub objects: usize,
+    /// Percentiles 5, 25 and 50 of each object's median visible fraction over its clip.
+    pub median: [f64; 3],
+    /// The same of its least visible frame.
+    pub min: [f64; 3],
+    /// The lowest median of any object.
+    pub lowest_median: f64,
+    /// Share of objects whose median is below 0.3 and below 0.5.
+    pub median_below_30: f64,
+    pub median_below_50: f64,
+}
+
+impl VisibilitySpread {
+    fn of(clips: &[ClipView]) -> VisibilitySpread {
+        let seen: Vec<_> = clips.iter().flat_map(|clip| &clip.visibility).collect();
+        if seen.is_empty() {
+            return VisibilitySpread::default();
+        }
+        let sorted = |pick: fn(&crate::verify::visibility::RoleVisibility) -> f32| {
+            let mut values: Vec<f64> = seen.iter().map(|v| f64::from(pick(v))).collect();
+            values.sort_by(f64::total_cmp);
+            values
+        };
+        let (medians, mins) = (sorted(|v| v.median), sorted(|v| v.min));
+        let percentiles = |values: &[f64]| [5, 25, 50].map(|p| values[(values.len() - 1) * p / 100]);
+        let below = |limit: f64| medians.iter().filter(|m| **m < limit).count() as f64 / medians.len() as f64;
+        VisibilitySpread {
+            objects: seen.len(),
+            median: percentiles(&medians),
+            min: percentiles(&mins),
+            lowest_median: medians[0],
+            median_below_30: below(0.3),
+            median_below_50: below(0.5),
+        }
+    }
+}
+
+impl fmt::Display for VisibilitySpread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.objects == 0 {
+            return writeln!(f, "visibility: not recorded in these clips");
+        }
+        let [m5, m25, m50] = self.median;
+        let [n5, n25, n50] = self.min;
+        writeln!(f, "visibility of the {} objects labels name (fraction of each seen):", self.objects)?;
+        writeln!(
+            f,
+            "  median over its clip: p5 {m5:.2}, p25 {m25:.2}, p50 {m50:.2}; lowest {:.2}",
+            self.lowest_median
+        )?;
+        writeln!(f, "  least visible frame:  p5 {n5:.2}, p25 {n25:.2}, p50 {n50:.2}")?;
+        let (under30, under50) = (percent(self.median_below_30), percent(self.median_below_50));
+        writeln!(f, "  median below 0.3: {under30} of objects; below 0.5: {under50}")
+    }
 }
 
 /// A group's classes and how well the first and the last frame tell them apart.
@@ -91,6 +154,7 @@ fn count(source: String, clips: &[ClipView]) -> AuditReport {
         groups: Vec::new(),
         all_classes: score_group("all classes", None, &[]),
         cues: BTreeMap::new(),
+        visibility: VisibilitySpread::of(clips),
     };
     let add = |counts: &mut Counts, key: &str| *counts.entry(key.to_string()).or_default() += 1;
     for clip in clips {
@@ -221,6 +285,7 @@ impl fmt::Display for AuditReport {
         write_counts(f, "other objects", &self.by_other_object_kind)?;
         let attempts: Vec<String> = self.attempts.iter().map(|(a, n)| format!("{a}: {n}")).collect();
         writeln!(f, "attempts per clip: mean {:.2} ({})", self.mean_attempts, attempts.join(", "))?;
+        write!(f, "{}", self.visibility)?;
         if !self.unverifiable.is_empty() {
             write_counts(f, "unverifiable clips (every attempt failed)", &self.unverifiable)?;
         }

@@ -9,6 +9,7 @@ use bevy::math::{Quat, Vec3};
 
 use crate::simulation::Pose;
 use crate::spec::{CameraModel, ClipSpec, ShapeSpec};
+use crate::verify::visibility::RoleVisibility;
 
 /// Role objects described per clip (more are ignored, fewer padded).
 const MAX_ROLES: usize = 3;
@@ -36,12 +37,20 @@ pub struct ClipView {
     /// Things in the first frame that could name a class by themselves: each prop's kind, a
     /// stack, an object held in the air.
     pub cues: Vec<String>,
+    /// How much of each role's object the camera saw (as verification measured it).
+    pub visibility: Vec<RoleVisibility>,
 }
 
 impl ClipView {
     /// Reads a clip from its spec and its objects' poses at the first and last frames (indexed
     /// like `spec.objects`).
-    pub fn new(spec: &ClipSpec, attempts: u32, first: &[Pose], last: &[Pose]) -> ClipView {
+    pub fn new(
+        spec: &ClipSpec,
+        attempts: u32,
+        first: &[Pose],
+        last: &[Pose],
+        visibility: Vec<RoleVisibility>,
+    ) -> ClipView {
         let last_frame = spec.video.frames.saturating_sub(1);
         let kinds = |keep: fn(&crate::spec::ObjectSpec) -> bool| {
             spec.objects.iter().filter(|o| keep(o)).map(|o| o.kind.clone()).collect::<Vec<_>>()
@@ -57,6 +66,7 @@ impl ClipView {
             first: frame_features(spec, first, 0),
             last: frame_features(spec, last, last_frame),
             cues: cues(spec, first),
+            visibility,
         }
     }
 }

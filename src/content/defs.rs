@@ -798,6 +798,56 @@ pub enum Postcondition {
     StillUntilTouched { role: String },
     /// The camera's distance to the role ends at most `max_ratio` times what it was: it looms.
     CameraNears { role: String, max_ratio: f32 },
+    /// How much of the role's object the camera sees, as a fraction of its silhouette (what an
+    /// actor, another object, a surface or the frame's edge hides is unseen): at least `median`
+    /// over the clip, `start` in the first frame, `contact` in the frame an actor first touches
+    /// it and `end` in the last. Every role is checked with [`Visibility::DEFAULT`] unless the
+    /// action lists `Visible` for it, e.g. `Visible(role: "target", end: 0.0)` for an object
+    /// that ends out of sight on purpose; fields left out keep their defaults.
+    Visible {
+        role: String,
+        #[serde(default = "Visibility::default_median")]
+        median: f32,
+        #[serde(default = "Visibility::default_start")]
+        start: f32,
+        #[serde(default = "Visibility::default_contact")]
+        contact: f32,
+        #[serde(default = "Visibility::default_end")]
+        end: f32,
+    },
+}
+
+/// The least visible fractions a role's object must show (see [`Postcondition::Visible`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Visibility {
+    pub median: f32,
+    pub start: f32,
+    pub contact: f32,
+    pub end: f32,
+}
+
+impl Visibility {
+    /// What every role must show unless its action says otherwise.
+    pub const DEFAULT: Visibility = Visibility { median: 0.5, start: 0.5, contact: 0.3, end: 0.3 };
+
+    fn default_median() -> f32 {
+        Self::DEFAULT.median
+    }
+    fn default_start() -> f32 {
+        Self::DEFAULT.start
+    }
+    fn default_contact() -> f32 {
+        Self::DEFAULT.contact
+    }
+    fn default_end() -> f32 {
+        Self::DEFAULT.end
+    }
+
+    /// The default check of `role`.
+    pub fn default_for(role: &str) -> Postcondition {
+        let Visibility { median, start, contact, end } = Self::DEFAULT;
+        Postcondition::Visible { role: role.to_string(), median, start, contact, end }
+    }
 }
 
 impl Postcondition {
@@ -825,6 +875,7 @@ impl Postcondition {
             | Postcondition::CameraNears { role, .. }
             | Postcondition::Deflects { role, .. }
             | Postcondition::Collapses { role }
+            | Postcondition::Visible { role, .. }
             | Postcondition::StillUntilTouched { role } => role,
         }
     }

@@ -86,6 +86,8 @@ impl CameraSpec {
 #[derive(Debug, Clone, Copy)]
 pub struct CameraModel {
     view_projection: Mat4,
+    /// From normalized device coordinates back to the world, for rays through pixels.
+    inverse: Mat4,
     pub width: f32,
     pub height: f32,
 }
@@ -108,7 +110,8 @@ impl CameraModel {
     fn with_view(view: Mat4, fov_deg: f32, width: u32, height: u32) -> Self {
         let aspect = width as f32 / height as f32;
         let projection = Mat4::perspective_rh(fov_deg.to_radians(), aspect, 0.01, 100.0);
-        CameraModel { view_projection: projection * view, width: width as f32, height: height as f32 }
+        let view_projection = projection * view;
+        CameraModel { view_projection, inverse: view_projection.inverse(), width: width as f32, height: height as f32 }
     }
 
     /// Pixel position (x right, y down, origin at the top-left corner), or `None` behind the camera.
@@ -134,6 +137,15 @@ impl CameraModel {
         let [x0, y0, x1, y1] = bounds?;
         let clipped = [x0.max(0.0), y0.max(0.0), x1.min(self.width), y1.min(self.height)];
         (clipped[0] < clipped[2] && clipped[1] < clipped[3]).then_some(clipped)
+    }
+
+    /// The ray through a pixel position: a point on the near plane and a unit direction.
+    pub fn ray_through(&self, pixel: Vec2) -> (Vec3, Vec3) {
+        let ndc = Vec2::new(pixel.x / self.width * 2.0 - 1.0, 1.0 - pixel.y / self.height * 2.0);
+        // Depth 0 is the near plane, 1 the far one.
+        let near = self.inverse.project_point3(Vec3::new(ndc.x, ndc.y, 0.0));
+        let far = self.inverse.project_point3(Vec3::new(ndc.x, ndc.y, 0.5));
+        (near, (far - near).normalize())
     }
 
     /// Whether a pixel position lies inside the image, `margin` (a fraction of the size) from the border.

@@ -7,7 +7,8 @@
 //! A condition is a small function over a [`Track`] (the role's object through the clip, the other
 //! role's where it names one, the cameras), grouped by family: motion in the image ([`image`]),
 //! in the world and against the work surface ([`surfaces`]), rotation ([`rotation`]), two objects
-//! ([`pairs`]), contacts ([`contacts`]) and the camera ([`camera`]).
+//! ([`pairs`]), contacts ([`contacts`]) and the camera ([`camera`]). Whether each role's object
+//! is seen enough ([`visibility`]) is checked for every role, by default or as the action says.
 
 mod camera;
 mod contacts;
@@ -15,11 +16,12 @@ mod image;
 mod pairs;
 mod rotation;
 mod surfaces;
+pub mod visibility;
 
 use bevy::math::{Quat, Vec2, Vec3};
 use serde::{Deserialize, Serialize};
 
-use crate::content::{ActionDef, Postcondition};
+use crate::content::{ActionDef, Postcondition, Visibility};
 use crate::simulation::Trajectory;
 use crate::spec::{CameraModel, ClipSpec, ObjectSpec};
 
@@ -38,6 +40,9 @@ pub struct Check {
 pub struct Verification {
     pub passed: bool,
     pub checks: Vec<Check>,
+    /// How much of each role's object the camera saw.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visibility: Vec<visibility::RoleVisibility>,
 }
 
 /// Whether a condition holds, and what was measured.
@@ -58,19 +63,38 @@ pub fn verify(spec: &ClipSpec, action: &ActionDef, trajectory: &Trajectory) -> V
     let cameras: Vec<CameraModel> = (0..trajectory.frames.len() as u32)
         .map(|frame| CameraModel::at_frame(&spec.camera, frame, video.fps, video.width, video.height))
         .collect();
-    let checks: Vec<Check> = action
-        .postconditions
+    let roles: Vec<&str> = action.roles.iter().map(|role| role.name.as_str()).collect();
+    let seen = visibility::measure(spec, &roles, trajectory, &cameras);
+    let checks: Vec<Check> = with_visibility(action)
         .iter()
         .map(|condition| {
             let described = ron::to_string(condition).unwrap_or_else(|_| format!("{condition:?}"));
-            let (passed, measured) = match Track::new(spec, &cameras, condition, trajectory, action.script_frames) {
-                Ok(track) => evaluate(&track, condition),
-                Err(problem) => (false, problem.to_string()),
+            let (passed, measured) = match condition {
+                Postcondition::Visible { role, .. } => {
+                    visibility::check(seen.iter().find(|v| &v.role == role), condition)
+                }
+                _ => match Track::new(spec, &cameras, condition, trajectory, action.script_frames) {
+                    Ok(track) => evaluate(&track, condition),
+                    Err(problem) => (false, problem.to_string()),
+                },
             };
             Check { condition: described, passed, measured }
         })
         .collect();
-    Verification { passed: checks.iter().all(|c| c.passed), checks }
+    Verification { passed: checks.iter().all(|c| c.passed), checks, visibility: seen }
+}
+
+/// The action's postconditions and, for every role it does not check for visibility itself,
+/// the default visibility check.
+fn with_visibility(action: &ActionDef) -> Vec<Postcondition> {
+    let mut conditions = action.postconditions.clone();
+    for role in &action.roles {
+        let listed = |c: &Postcondition| matches!(c, Postcondition::Visible { .. }) && c.role() == role.name;
+        if !action.postconditions.iter().any(listed) {
+            conditions.push(Visibility::default_for(&role.name));
+        }
+    }
+    conditions
 }
 
 /// Sends a condition to the function of its family.
@@ -100,6 +124,7 @@ fn evaluate(track: &Track, condition: &Postcondition) -> Outcome {
         P::StillUntilTouched { .. } => contacts::still_until_touched(track),
         P::Collapses { .. } => contacts::collapses(track),
         P::CameraNears { max_ratio, .. } => camera::camera_nears(track, *max_ratio),
+        P::Visible { .. } => unreachable!("visibility is checked on its measure, not on a track"),
     }
 }
 
@@ -200,7 +225,7 @@ fn reach_of(object: &ObjectSpec, direction: Vec3) -> f32 {
 
 /// Hand-made trajectories over real sampled specs: the conditions are tested without Rapier.
 #[cfg(test)]
-mod fixture {
+pub(crate) mod fixture {
     use super::*;
     use crate::content::Content;
     use crate::simulation::{FrameState, Pose};

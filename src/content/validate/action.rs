@@ -456,6 +456,13 @@ fn check_condition_numbers(check: &mut Checker<ActionDef>, at: &str, condition: 
         {
             check.fail(at, "its numbers must be finite");
         }
+        P::Visible { median, start, contact, end, .. } => {
+            for (name, value) in [("median", median), ("start", start), ("contact", contact), ("end", end)] {
+                if !(0.0..=1.0).contains(value) {
+                    check.fail(format!("{at}.{name}"), "must be a fraction of the silhouette in 0..1");
+                }
+            }
+        }
         P::MovesInImage { toward, min_fraction, .. } => {
             if matches!(toward, Side::Toward | Side::Away) {
                 check.fail(format!("{at}.toward"), "image motion is Left, Right, Up or Down");
