@@ -570,3 +570,41 @@ fn a_scene_that_cannot_stage_an_action_is_named_and_left_out_of_its_rotation() {
         assert_eq!(label, &whole[id], "clip {id} differs between the shard and the whole run");
     }
 }
+
+/// An action whose hand stands still against the target's `side` for the whole clip.
+fn hand_standing(side: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "ActionDef(
+    name: \"push_slightly\",
+    template: \"Pushing [something] so that it slightly moves\",
+    class_index: 100,
+    roles: [RoleDef(name: \"target\", requires: [CanSlide])],
+    actors: [Hand],
+    setup: [Place(role: \"target\", u: (-0.3, 0.3), v: (-0.3, 0.3))],
+    script: [Start(beside: \"target\", side: {side}, gap: (0.0, 0.004), height: (0.3, 0.5))],
+    postconditions: [StaysInFrame(role: \"target\", margin: 0.0)],
+)"
+    );
+    std::fs::write(dir.path().join("push_slightly.ron"), text).unwrap();
+    dir
+}
+
+#[test]
+fn a_hand_that_hides_what_the_label_names_is_rejected_by_the_visibility_check() {
+    let visible = |side: &str| {
+        let dir = hand_standing(side);
+        let content = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap();
+        let report = trial(&content, SEED, 20, VideoSpec::default()).unwrap();
+        let action = &report.actions[0];
+        let hidden =
+            action.failures.iter().filter(|(c, _)| c.starts_with("Visible")).map(|(_, (n, _))| *n).sum::<u32>();
+        assert_eq!(action.failures.len() as u32, u32::from(hidden > 0), "only visibility fails: {:?}", action.failures);
+        20 - hidden
+    };
+    // Between the camera and the target, the hand hides all but the largest objects; behind it,
+    // it hides (almost) nothing.
+    let (in_front, behind) = (visible("Toward"), visible("Away"));
+    assert!(in_front <= 6, "{in_front}/20 clips with the hand in front passed");
+    assert!(behind >= 18, "{behind}/20 clips with the hand behind passed");
+}
