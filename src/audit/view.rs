@@ -167,7 +167,7 @@ fn shape_one_hot(shape: &ShapeSpec) -> [f64; 3] {
     match shape {
         ShapeSpec::Box { .. } => [1.0, 0.0, 0.0],
         ShapeSpec::Ball { .. } => [0.0, 1.0, 0.0],
-        ShapeSpec::Cylinder { .. } => [0.0, 0.0, 1.0],
+        ShapeSpec::Cylinder { .. } | ShapeSpec::Lathe { .. } => [0.0, 0.0, 1.0],
     }
 }
 

@@ -317,6 +317,16 @@ pub enum ShapeDef {
         radius: Range,
         height: Range,
     },
+    /// A profile turned about the vertical axis: a bottle, a can with rims, a vase, or, with a
+    /// `wall` thickness, a hollow mug, glass or bowl open at the top. `profile` lists `(r, y)`
+    /// from the bottom (y 0) to the top (y 1), `r` a fraction of the radius drawn from `radius`.
+    Lathe {
+        radius: Range,
+        height: Range,
+        profile: Vec<(f32, f32)>,
+        #[serde(default)]
+        wall: Option<Range>,
+    },
 }
 
 impl ShapeDef {
@@ -329,16 +339,25 @@ impl ShapeDef {
             // Tall enough to tip over sideways: role objects face the camera, so a push from the
             // image's side tips a box over its x extent.
             (ShapeDef::Box { x, y, .. }, ObjectTrait::Tall) => y.0 >= 1.5 * x.1,
-            (ShapeDef::Cylinder { radius, height }, ObjectTrait::Tall) => height.0 >= 1.5 * 2.0 * radius.1,
+            // A lathe shape stands and slides like a cylinder of its largest radius.
+            (ShapeDef::Cylinder { radius, height } | ShapeDef::Lathe { radius, height, .. }, ObjectTrait::Tall) => {
+                height.0 >= 1.5 * 2.0 * radius.1
+            }
             (ShapeDef::Box { x, z, .. }, ObjectTrait::Wide) => x.0 >= 0.06 && z.0 >= 0.06,
             (ShapeDef::Cylinder { radius, .. }, ObjectTrait::Wide) => radius.0 >= 0.03,
+            // Something lands on a lathe shape's top if that is wide, and into it if hollow.
+            (ShapeDef::Lathe { radius, profile, wall, .. }, ObjectTrait::Wide) => {
+                wall.is_none() && profile.last().is_some_and(|(r, _)| r * radius.0 >= 0.03)
+            }
             (ShapeDef::Box { x, y, z }, ObjectTrait::Squat) => y.1 <= 1.5 * x.0.min(z.0),
-            (ShapeDef::Cylinder { radius, height }, ObjectTrait::Squat) => height.1 <= 1.5 * 2.0 * radius.0,
+            (ShapeDef::Cylinder { radius, height } | ShapeDef::Lathe { radius, height, .. }, ObjectTrait::Squat) => {
+                height.1 <= 1.5 * 2.0 * radius.0
+            }
             (ShapeDef::Box { x, y, z }, ObjectTrait::Chunky) => y.0 >= 0.5 * x.1.max(z.1),
             // Rapier's cylinders stacked on each other creep instead of resting still.
-            (ShapeDef::Cylinder { .. }, ObjectTrait::Chunky) => false,
+            (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Chunky) => false,
             (ShapeDef::Box { x, y, z }, ObjectTrait::Long) => x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0,
-            (ShapeDef::Cylinder { .. }, ObjectTrait::Long) => false,
+            (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Long) => false,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
         }
     }

@@ -128,6 +128,11 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
                 check.range(format!("{at}.shape.radius"), *radius, 0.005, 1.0);
                 check.range(format!("{at}.shape.height"), *height, 0.005, 2.0);
             }
+            ShapeDef::Lathe { radius, height, profile, wall } => {
+                check.range(format!("{at}.shape.radius"), *radius, 0.005, 1.0);
+                check.range(format!("{at}.shape.height"), *height, 0.005, 2.0);
+                check_profile(&mut check, &format!("{at}.shape"), profile, *radius, *wall);
+            }
         }
         check.range(format!("{at}.mass"), kind.mass, 0.001, 100.0);
         check.range(format!("{at}.friction"), kind.friction, 0.0, 2.0);
@@ -288,4 +293,34 @@ fn joined(names: &BTreeSet<&str>) -> String {
 /// A path written in a scene file, relative to that file's directory.
 pub fn scene_relative(scene_file: &std::path::Path, path: &str) -> std::path::PathBuf {
     scene_file.parent().unwrap_or(std::path::Path::new(".")).join(path)
+}
+
+/// A lathe profile: 2 to 64 points from y 0 up to y 1, never down, `r` from 0 to 1 and reaching
+/// 1; a wall thinner than a third of the smallest radius and of the height's.
+fn check_profile(
+    check: &mut Checker<ObjectLibraryDef>,
+    at: &str,
+    profile: &[(f32, f32)],
+    radius: Range,
+    wall: Option<Range>,
+) {
+    let finite = profile.iter().all(|(r, y)| r.is_finite() && y.is_finite());
+    if !(2..=64).contains(&profile.len()) || !finite {
+        check.fail(format!("{at}.profile"), "must list 2 to 64 points (r, y) of finite numbers");
+        return;
+    }
+    let (first, last) = (profile[0].1, profile[profile.len() - 1].1);
+    if first != 0.0 || last != 1.0 || profile.windows(2).any(|w| w[1].1 < w[0].1) {
+        check.fail(format!("{at}.profile"), "y must run from 0 (the bottom) up to 1 (the top), never down");
+    }
+    if profile.iter().any(|(r, _)| !(0.0..=1.0).contains(r)) || !profile.iter().any(|(r, _)| *r == 1.0) {
+        check.fail(format!("{at}.profile"), "r must be fractions of the radius from 0 to 1, reaching 1");
+    }
+    if let Some(wall) = wall {
+        check.range(format!("{at}.wall"), wall, 0.001, 0.05);
+        let narrowest = profile.iter().map(|(r, _)| r).fold(f32::MAX, |a, b| a.min(*b)) * radius.0;
+        if wall.1 * 3.0 > narrowest {
+            check.fail(format!("{at}.wall"), "a hollow shape's wall must be under a third of its narrowest radius");
+        }
+    }
 }

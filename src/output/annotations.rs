@@ -285,6 +285,14 @@ fn opencv_extrinsics(position: Vec3, rotation: Quat) -> [[f32; 4]; 3] {
 fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotation: Quat) -> f32 {
     let mut local = Vec::new();
     match *shape {
+        ShapeSpec::Lathe { radius, height, ref profile, wall } => {
+            for point in crate::world::lathe::Lathe::new(radius, height, profile, wall).outer {
+                for step in 0..48 {
+                    let angle = step as f32 / 48.0 * std::f32::consts::TAU;
+                    local.push(Vec3::new(point.x * angle.cos(), point.y, point.x * angle.sin()));
+                }
+            }
+        }
         ShapeSpec::Box { size } => local.extend(box_corners(Vec3::from(size) / 2.0)),
         ShapeSpec::Cylinder { radius, height } => {
             for step in 0..48 {

@@ -205,20 +205,39 @@ pub struct ImageFileSpec {
 }
 
 /// An object's concrete shape; sizes in metres.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ShapeSpec {
-    Box { size: [f32; 3] },
-    Ball { radius: f32 },
-    Cylinder { radius: f32, height: f32 },
+    Box {
+        size: [f32; 3],
+    },
+    Ball {
+        radius: f32,
+    },
+    Cylinder {
+        radius: f32,
+        height: f32,
+    },
+    /// A profile turned about the vertical axis ([`crate::world::lathe`]): `(r, y)` points from
+    /// the bottom up as fractions of `radius` and `height`; hollow with an open top and walls
+    /// `wall` metres thick if given.
+    Lathe {
+        radius: f32,
+        height: f32,
+        profile: Vec<[f32; 2]>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wall: Option<f32>,
+    },
 }
 
 impl ShapeSpec {
     /// Half extents of the axis-aligned box around the shape in its own frame.
     pub fn half_extents(&self) -> [f32; 3] {
-        match *self {
+        match self {
             ShapeSpec::Box { size } => [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0],
-            ShapeSpec::Ball { radius } => [radius; 3],
-            ShapeSpec::Cylinder { radius, height } => [radius, height / 2.0, radius],
+            ShapeSpec::Ball { radius } => [*radius; 3],
+            ShapeSpec::Cylinder { radius, height } | ShapeSpec::Lathe { radius, height, .. } => {
+                [*radius, height / 2.0, *radius]
+            }
         }
     }
 }

@@ -353,6 +353,12 @@ fn sample_shape(shape: &ShapeDef, rng: &mut ChaCha8Rng) -> ShapeSpec {
     match shape {
         ShapeDef::Box { x, y, z } => ShapeSpec::Box { size: [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)] },
         ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: uniform(rng, *radius) },
+        ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
+            radius: uniform(rng, *radius),
+            height: uniform(rng, *height),
+            profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
+            wall: wall.map(|wall| uniform(rng, wall)),
+        },
         ShapeDef::Cylinder { radius, height } => {
             ShapeSpec::Cylinder { radius: uniform(rng, *radius), height: uniform(rng, *height) }
         }
@@ -565,7 +571,8 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
             // Support distance of a box: sum of |local_i| * half_i.
             local.x.abs() * size[0] / 2.0 + local.y.abs() * size[1] / 2.0 + local.z.abs() * size[2] / 2.0
         }
-        ShapeSpec::Cylinder { radius, height } => {
+        // A lathe shape reaches no farther than the cylinder of its largest radius.
+        ShapeSpec::Cylinder { radius, height } | ShapeSpec::Lathe { radius, height, .. } => {
             let horizontal = Vec3::new(local.x, 0.0, local.z).length();
             horizontal * radius + local.y.abs() * height / 2.0
         }

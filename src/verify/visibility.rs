@@ -178,7 +178,10 @@ fn placed_shapes(spec: &ClipSpec, trajectory: &Trajectory, frame: usize) -> Vec<
     let mut shapes = Vec::new();
     for (index, (object, posed)) in spec.objects.iter().zip(&state.objects).enumerate() {
         let (centre, rotation) = pose(posed);
+        // A lathe shape is taken as the cylinder of its largest radius: its silhouette and what it
+        // hides are a little larger than the drawn shape's.
         let solid = match object.shape {
+            ShapeSpec::Lathe { radius, height, .. } => Solid::Cylinder { radius, half_height: height / 2.0 },
             ShapeSpec::Box { size } => Solid::Box { half: Vec3::from(size) / 2.0 },
             ShapeSpec::Ball { radius } => Solid::Ball { radius },
             ShapeSpec::Cylinder { radius, height } => Solid::Cylinder { radius, half_height: height / 2.0 },

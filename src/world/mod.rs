@@ -5,6 +5,7 @@
 //! a camera into the render app ([`spawn_visuals`], used by [`crate::capture`]). Both read their
 //! geometry from here, so what collides is what is drawn.
 
+pub mod lathe;
 mod physics;
 pub mod texture;
 mod visuals;

@@ -17,6 +17,21 @@ pub struct PhysicsEntities {
 
 fn object_collider(shape: &ShapeSpec) -> Collider {
     match *shape {
+        ShapeSpec::Lathe { radius, height, ref profile, wall } => {
+            // Convex pieces, never a triangle mesh: dynamic bodies need solid volumes.
+            let lathe = super::lathe::Lathe::new(radius, height, profile, wall);
+            let (foot_radius, bottom, top) = lathe.foot();
+            let foot = Collider::cylinder((top - bottom) / 2.0, foot_radius);
+            let mut pieces = vec![(Vec3::Y * (top + bottom) / 2.0, Quat::IDENTITY, foot)];
+            pieces.extend(
+                lathe
+                    .convex_pieces(super::lathe::COLLIDER_SEGMENTS)
+                    .iter()
+                    .filter_map(|points| Collider::convex_hull(points))
+                    .map(|piece| (Vec3::ZERO, Quat::IDENTITY, piece)),
+            );
+            Collider::compound(pieces)
+        }
         ShapeSpec::Box { size } => Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0),
         ShapeSpec::Ball { radius } => Collider::ball(radius),
         ShapeSpec::Cylinder { radius, height } => Collider::cylinder(height / 2.0, radius),
@@ -97,4 +112,49 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
         })
         .collect();
     PhysicsEntities { objects, actors }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Content, ShapeDef};
+    use crate::world::lathe::{Lathe, MESH_SEGMENTS};
+
+    /// The volume of what the renderer draws for `shape`.
+    fn drawn_volume(shape: &ShapeSpec) -> f32 {
+        use std::f32::consts::PI;
+        match shape {
+            ShapeSpec::Box { size } => size[0] * size[1] * size[2],
+            ShapeSpec::Ball { radius } => 4.0 / 3.0 * PI * radius.powi(3),
+            ShapeSpec::Cylinder { radius, height } => PI * radius * radius * height,
+            ShapeSpec::Lathe { radius, height, profile, wall } => {
+                Lathe::new(*radius, *height, profile, *wall).mesh(MESH_SEGMENTS).volume()
+            }
+        }
+    }
+
+    #[test]
+    fn every_shipped_kinds_collider_holds_the_volume_it_is_drawn_with() {
+        let content = Content::load_builtin().unwrap();
+        for kind in &content.objects.def.kinds {
+            let middle = |r: crate::content::Range| (r.0 + r.1) / 2.0;
+            let shape = match &kind.shape {
+                ShapeDef::Box { x, y, z } => ShapeSpec::Box { size: [middle(*x), middle(*y), middle(*z)] },
+                ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: middle(*radius) },
+                ShapeDef::Cylinder { radius, height } => {
+                    ShapeSpec::Cylinder { radius: middle(*radius), height: middle(*height) }
+                }
+                ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
+                    radius: middle(*radius),
+                    height: middle(*height),
+                    profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
+                    wall: wall.map(middle),
+                },
+            };
+            let collider = object_collider(&shape).raw.mass_properties(1.0).mass();
+            let drawn = drawn_volume(&shape);
+            let ratio = collider / drawn;
+            assert!((0.85..=1.15).contains(&ratio), "{}: collider {collider:.2e} m3, drawn {drawn:.2e} m3", kind.name);
+        }
+    }
 }

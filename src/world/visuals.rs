@@ -4,6 +4,7 @@ use bevy::asset::RenderAssetUsages;
 use bevy::image::{ImageAddressMode, ImageFilterMode, ImageSampler, ImageSamplerDescriptor};
 use bevy::light::{CascadeShadowConfigBuilder, GlobalAmbientLight};
 use bevy::math::{Affine2, Vec3};
+use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 
@@ -116,6 +117,14 @@ fn mesh(world: &mut World, mesh: impl Into<Mesh>) -> Handle<Mesh> {
 
 fn object_mesh(shape: &ShapeSpec) -> Mesh {
     match *shape {
+        ShapeSpec::Lathe { radius, height, ref profile, wall } => {
+            let data = super::lathe::Lathe::new(radius, height, profile, wall).mesh(super::lathe::MESH_SEGMENTS);
+            Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
+                .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions)
+                .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals)
+                .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, data.uvs)
+                .with_inserted_indices(Indices::U32(data.indices))
+        }
         ShapeSpec::Box { size } => Cuboid::new(size[0], size[1], size[2]).into(),
         ShapeSpec::Ball { radius } => Sphere::new(radius).mesh().uv(28, 18),
         ShapeSpec::Cylinder { radius, height } => Cylinder::new(radius, height).mesh().resolution(28).into(),
