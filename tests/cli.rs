@@ -216,6 +216,27 @@ fn a_scene_file_dropped_into_a_directory_is_listed_validated_and_rendered() {
 }
 
 #[test]
+fn sheet_by_kind_shows_every_object_kind_playing_a_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kinds.png");
+    let output = synthact(&["sheet", "--out", out.to_str().unwrap(), "--by", "kind", "--samples", "1", "--size", "32"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let sheet = image::open(&out).unwrap().to_rgb8();
+    let kinds = synthact::content::Content::load_builtin().unwrap().objects.def.kinds.len() as u32;
+    let row_height = 11 + 32 + 22 + 4;
+    assert_eq!(sheet.height(), 4 + kinds * row_height, "a row per kind");
+    for row in 0..kinds {
+        let top = 4 + row * row_height + 11;
+        let pixels: Vec<u64> = (top..top + 32)
+            .flat_map(|y| (4..36).map(move |x| (x, y)))
+            .map(|(x, y)| sheet.get_pixel(x, y).0.iter().map(|c| *c as u64).sum())
+            .collect();
+        let mean = pixels.iter().sum::<u64>() as f64 / (pixels.len() * 3) as f64;
+        assert!(mean > 30.0, "row {row} shows no rendered clip (mean {mean:.1})");
+    }
+}
+
+#[test]
 fn sheet_shows_a_labeled_row_per_scene() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sheet.png");

@@ -667,3 +667,49 @@ fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
     }
     assert!(restless.is_empty(), "{}", restless.join("\n"));
 }
+
+#[test]
+fn a_ball_dropped_into_every_container_ends_inside_it() {
+    use synthact::content::{ObjectTrait, ShapeDef};
+    use synthact::spec::ShapeSpec;
+    let content = Content::load_builtin().unwrap();
+    let video = VideoSpec::default();
+    let index = (0..).find(|i| choose_action(&content, *i).unwrap().def.name == "approach_with_camera").unwrap();
+    let base = sample_clip(&content, &choose(&content, index, video, 20).unwrap(), 3, 0, video);
+    let containers: Vec<_> =
+        content.objects.def.kinds.iter().filter(|k| k.shape.has_trait(ObjectTrait::Container)).collect();
+    assert!(containers.len() >= 2, "{} containers", containers.len());
+    let mut outside = Vec::new();
+    for (kind, t) in containers.iter().flat_map(|kind| [0.0, 0.5, 1.0].map(|t| (kind, t))) {
+        let mut container = base.objects[0].clone();
+        container.shape = shape_at(kind, t);
+        let ShapeSpec::Lathe { radius, height, ref profile, wall: Some(wall) } = container.shape else {
+            unreachable!()
+        };
+        assert!(matches!(kind.shape, ShapeDef::Lathe { .. }));
+        let opening = profile[profile.len() - 1][0] * radius - wall;
+        let top = base.work_surface_top + height;
+        container.position =
+            [container.position[0], base.work_surface_top + height / 2.0 + 0.001, container.position[2]];
+        (container.rotation, container.held_until_frame, container.mass) =
+            (Quat::IDENTITY.to_array(), None, middle(kind.mass));
+        let mut ball = container.clone();
+        ball.shape = ShapeSpec::Ball { radius: (0.35 * opening).max(0.008) };
+        (ball.mass, ball.restitution) = (0.03, 0.1);
+        ball.position = [container.position[0], top + 0.06, container.position[2]];
+        let spec =
+            synthact::spec::ClipSpec { objects: vec![container.clone(), ball], actors: Vec::new(), ..base.clone() };
+        let trajectory = simulate(&spec);
+        let end = &trajectory.frames[trajectory.frames.len() - 1].objects;
+        let (cup, ball) = (Vec3::from(end[0].position), Vec3::from(end[1].position));
+        let across = Vec3::new(ball.x - cup.x, 0.0, ball.z - cup.z).length();
+        if across > opening || ball.y > top || ball.y < base.work_surface_top {
+            outside.push(format!(
+                "{} (sizes {t}): ball {across:.3} m off its axis, {:.3} m below its rim",
+                kind.name,
+                top - ball.y
+            ));
+        }
+    }
+    assert!(outside.is_empty(), "{}", outside.join("\n"));
+}

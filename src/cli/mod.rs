@@ -129,6 +129,8 @@ struct SheetArgs {
 enum SheetRows {
     Scene,
     Class,
+    /// One row per object kind, its clips those where it plays a role.
+    Kind,
 }
 
 #[derive(Args)]
@@ -428,6 +430,7 @@ fn contact_sheet(args: SheetArgs) -> anyhow::Result<()> {
     let rows_by = match args.by {
         SheetRows::Scene => sheet::RowsBy::Scene,
         SheetRows::Class => sheet::RowsBy::Class,
+        SheetRows::Kind => sheet::RowsBy::Kind,
     };
     let options = sheet::SheetOptions { rows_by, samples: args.samples, frame_size: args.size, seed: args.seed };
     let sheet = sheet::contact_sheet(&content, options)?;

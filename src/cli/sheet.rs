@@ -1,7 +1,7 @@
 //! Sheet: a contact sheet of sampled clips, the whole flow (content -> ... -> capture) ending in
 //! one labeled PNG instead of a dataset.
 //!
-//! One row per scene (or per action class), a few sampled clips per row, each shown by its first,
+//! One row per scene (or per action class, or per object kind), a few sampled clips per row, each shown by its first,
 //! middle and last frame with its label underneath. It is how a person checks at a glance that
 //! scenes, objects, materials, lights and cameras really vary.
 
@@ -11,13 +11,15 @@ use crate::capture::Renderer;
 use crate::content::Content;
 use crate::dataset::GenerateError;
 use crate::plan::{DEFAULT_MAX_ATTEMPTS, choose, choose_action, plan_clip};
-use crate::spec::VideoSpec;
+use crate::spec::{ClipSpec, VideoSpec, sample_clip};
 
 /// What the rows are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowsBy {
     Scene,
     Class,
+    /// A row per object kind: clips in which an object of the kind plays a role.
+    Kind,
 }
 
 /// How to lay out a contact sheet.
@@ -44,6 +46,7 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
     let rows: Vec<String> = match options.rows_by {
         RowsBy::Scene => content.scenes.iter().map(|s| s.def.name.clone()).collect(),
         RowsBy::Class => content.actions.iter().map(|a| a.def.name.clone()).collect(),
+        RowsBy::Kind => content.objects.def.kinds.iter().map(|k| k.name.clone()).collect(),
     };
     // Few frames, but the clip's full duration with physics at its usual 120 Hz.
     let video = VideoSpec {
@@ -71,9 +74,17 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
                 // An action no scene can stage has no row to appear in.
                 RowsBy::Scene => choose(content, index, video, DEFAULT_MAX_ATTEMPTS)
                     .is_ok_and(|choice| &choice.scene.def.name == name),
+                // Sampling alone (no simulation) says which kinds the clip's first attempt takes.
+                RowsBy::Kind => choose(content, index, video, DEFAULT_MAX_ATTEMPTS)
+                    .is_ok_and(|choice| has_role_of_kind(&sample_clip(content, &choice, options.seed, 0, video), name)),
             };
-            if wanted {
-                let clip = plan_clip(content, options.seed, index, video, DEFAULT_MAX_ATTEMPTS)?;
+            let clip = match wanted {
+                true => Some(plan_clip(content, options.seed, index, video, DEFAULT_MAX_ATTEMPTS)?),
+                false => None,
+            };
+            // The attempt that passed may have drawn other kinds.
+            let clip = clip.filter(|clip| options.rows_by != RowsBy::Kind || has_role_of_kind(&clip.spec, name));
+            if let Some(clip) = clip {
                 let mut frames = Vec::new();
                 renderer.render_clip(&clip.spec, &clip.trajectory, false, |_, image, _| frames.push(image))?;
                 let left = GAP + shown * (sample_width + GAP);
@@ -88,7 +99,7 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
                 let caption_top = top + LINE + size + 2;
                 let other = match options.rows_by {
                     RowsBy::Scene => clip.spec.action.clone(),
-                    RowsBy::Class => clip.spec.scene.clone(),
+                    RowsBy::Class | RowsBy::Kind => clip.spec.scene.clone(),
                 };
                 let fit = |text: &str| fit_text(text, sample_width);
                 draw_text(&mut sheet, left, caption_top, &fit(&format!("{} {}", clip.spec.id, other)), TEXT);
@@ -99,6 +110,11 @@ pub fn contact_sheet(content: &Content, options: SheetOptions) -> Result<RgbImag
         }
     }
     Ok(sheet)
+}
+
+/// Whether an object of kind `kind` plays a role in `spec`.
+fn has_role_of_kind(spec: &ClipSpec, kind: &str) -> bool {
+    spec.objects.iter().any(|object| object.role.is_some() && !object.fixed && object.kind == kind)
 }
 
 /// `text` cut to fit `width` pixels of 8-pixel characters, marked with ".." where cut.

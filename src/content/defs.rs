@@ -358,6 +358,8 @@ impl ShapeDef {
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Chunky) => false,
             (ShapeDef::Box { x, y, z }, ObjectTrait::Long) => x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0,
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Long) => false,
+            (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container) => wall.is_some(),
+            (_, ObjectTrait::Container) => false,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
         }
     }
@@ -387,6 +389,8 @@ pub enum ObjectTrait {
     /// A lying box at least 1.8 times as long (along the image's right, as role objects face the
     /// camera) as it is deep, for every size: a turn of it shows plainly.
     Long,
+    /// Hollow with an open top (a lathe shape with a wall): something can be put or dropped into it.
+    Container,
 }
 
 /// The visible actor that conducts an action.

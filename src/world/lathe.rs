@@ -40,13 +40,10 @@ impl Lathe {
             profile.iter().map(|[r, y]| Vec2::new(r.max(0.0) * radius, (y - 0.5) * height)).collect();
         let inner = wall.map(|wall| {
             let bottom = outer[0].y + wall;
-            let mut inner: Vec<Vec2> = outer
-                .iter()
-                .filter(|point| point.y > bottom)
-                .map(|point| Vec2::new((point.x - wall).max(wall * 0.5), point.y))
-                .collect();
-            let first_radius = inner.first().map_or(outer[0].x - wall, |p| p.x);
-            inner.insert(0, Vec2::new(first_radius, bottom));
+            let inside = |point: Vec2| Vec2::new((point.x - wall).max(wall * 0.5), point.y);
+            // The inside bottom meets the wall where the outside is at that height.
+            let mut inner = vec![inside(Vec2::new(radius_at(&outer, bottom), bottom))];
+            inner.extend(outer.iter().filter(|point| point.y > bottom).map(|point| inside(*point)));
             inner
         });
         Lathe { outer, inner }
@@ -117,7 +114,7 @@ impl Lathe {
         };
         let mut pieces = Vec::new();
         for (low, high) in bands {
-            let (inner_low, inner_high) = (inner_at(inner, low.y), inner_at(inner, high.y));
+            let (inner_low, inner_high) = (radius_at(inner, low.y), radius_at(inner, high.y));
             let corners = [low, high, Vec2::new(inner_low, low.y), Vec2::new(inner_high, high.y)];
             for k in 0..segments {
                 pieces.push(corners.iter().flat_map(|c| turns(k).map(|t| around(*c, t))).collect());
@@ -127,15 +124,15 @@ impl Lathe {
     }
 }
 
-/// The inside radius of a hollow profile at height `y`.
-fn inner_at(inner: &[Vec2], y: f32) -> f32 {
-    for pair in inner.windows(2) {
+/// The radius of a profile (bottom to top) at height `y`.
+fn radius_at(profile: &[Vec2], y: f32) -> f32 {
+    for pair in profile.windows(2) {
         if y <= pair[1].y {
             let t = ((y - pair[0].y) / (pair[1].y - pair[0].y).max(1e-6)).clamp(0.0, 1.0);
             return pair[0].x + (pair[1].x - pair[0].x) * t;
         }
     }
-    inner[inner.len() - 1].x
+    profile[profile.len() - 1].x
 }
 
 /// The point of profile point `point` turned `turn` of a full turn about the y axis.
