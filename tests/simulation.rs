@@ -540,18 +540,8 @@ fn a_scene_that_cannot_stage_an_action_is_named_and_left_out_of_its_rotation() {
     let run = |out: &std::path::Path, extra: &[&str]| {
         let mut args = vec!["generate", "--quiet", "--scenes-dir", scenes_dir, "--out", out.to_str().unwrap()];
         args.extend(["--actions", "push_left_to_right,push_right_to_left,tip_over", "--clips", "12"]);
-        args.extend([
-            "--width",
-            "32",
-            "--height",
-            "32",
-            "--frames",
-            "6",
-            "--fps",
-            "2",
-            "--physics-steps-per-frame",
-            "60",
-        ]);
+        args.extend(["--width", "32", "--height", "32"]);
+        args.extend(common::REAL_TIME_FEW_FRAMES);
         args.extend(extra);
         let output = synthact(&args);
         assert!(output.status.success(), "{}", stderr(&output));
@@ -602,10 +592,10 @@ fn a_hand_that_hides_what_the_label_names_is_rejected_by_the_visibility_check() 
         assert_eq!(action.failures.len() as u32, u32::from(hidden > 0), "only visibility fails: {:?}", action.failures);
         20 - hidden
     };
-    // Between the camera and the target, the hand hides all but the largest objects; behind it,
+    // Between the camera and the target, the hand hides all but the larger objects; behind it,
     // it hides (almost) nothing.
     let (in_front, behind) = (visible("Toward"), visible("Away"));
-    assert!(in_front <= 6, "{in_front}/20 clips with the hand in front passed");
+    assert!(in_front <= 10, "{in_front}/20 clips with the hand in front passed");
     assert!(behind >= 18, "{behind}/20 clips with the hand behind passed");
 }
 
@@ -620,7 +610,9 @@ fn shape_at(kind: &synthact::content::ObjectKindDef, t: f32) -> synthact::spec::
     use synthact::spec::ShapeSpec;
     let at = |range: synthact::content::Range| range.0 + (range.1 - range.0) * t;
     match &kind.shape {
-        ShapeDef::Box { x, y, z } => ShapeSpec::Box { size: [at(*x), at(*y), at(*z)] },
+        ShapeDef::Box { x, y, z, rounding } => {
+            ShapeSpec::Box { size: [at(*x), at(*y), at(*z)], rounding: rounding.map_or(0.0, at) }
+        }
         ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: at(*radius) },
         ShapeDef::Cylinder { radius, height } => ShapeSpec::Cylinder { radius: at(*radius), height: at(*height) },
         ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
@@ -648,9 +640,9 @@ fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
         object.shape = shape_at(kind, t);
         (object.mass, object.friction, object.restitution) = (middle(kind.mass), middle(kind.friction), 0.05);
         let half_height = object.shape.half_extents()[1];
-        // Set down 1 mm above the table, as sampling places objects.
-        object.position = [object.position[0], base.work_surface_top + half_height + 0.001, object.position[2]];
-        object.rotation = Quat::IDENTITY.to_array();
+        // Set down touching the table and turned, as sampling places objects.
+        object.position = [object.position[0], base.work_surface_top + half_height, object.position[2]];
+        object.rotation = Quat::from_rotation_y(0.47).to_array();
         object.held_until_frame = None;
         let spec = synthact::spec::ClipSpec { objects: vec![object], ..base.clone() };
         let trajectory = simulate(&spec);
@@ -660,9 +652,13 @@ fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
         let up = Quat::from_array(pose(trajectory.frames.len() - 1).rotation) * Vec3::Y;
         let tilt = up.angle_between(Vec3::Y).to_degrees();
         let rolls = matches!(kind.shape, synthact::content::ShapeDef::Ball { .. });
-        if tilt > 5.0 || (!rolls && moved > 0.002) {
+        let sunk = base.work_surface_top + half_height - pose(second).position[1];
+        if tilt > 5.0 || (!rolls && moved > 0.002) || sunk > 0.001 {
             let what = format!("{} (sizes {t} of their ranges)", kind.name);
-            restless.push(format!("{what}: tilted {tilt:.1} degrees, moved {:.1} mm after a second", moved * 1000.0));
+            let (moved, sunk) = (moved * 1000.0, sunk * 1000.0);
+            restless.push(format!(
+                "{what}: tilted {tilt:.1} degrees, sunk {sunk:.1} mm, moved {moved:.1} mm after a second"
+            ));
         }
     }
     assert!(restless.is_empty(), "{}", restless.join("\n"));
@@ -672,13 +668,28 @@ fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
 fn a_ball_dropped_into_every_container_ends_inside_it() {
     use synthact::content::{ObjectTrait, ShapeDef};
     use synthact::spec::ShapeSpec;
-    let content = Content::load_builtin().unwrap();
+    // The library with two hollow kinds added: a mug and a glass with their walls.
+    let dir = tempfile::tempdir().unwrap();
+    let library = std::fs::read_to_string(default_objects_file()).unwrap();
+    let hollow = r#"
+        ObjectKindDef(name: "hollow_mug", noun: "mug", mass: (0.25, 0.35), friction: (0.45, 0.6),
+            restitution: (0.05, 0.1), shape: Lathe(radius: (0.038, 0.046), height: (0.085, 0.105),
+            wall: Some((0.004, 0.006)), profile: [(0.96, 0.0), (1.0, 0.03), (1.0, 1.0)])),
+        ObjectKindDef(name: "hollow_glass", noun: "glass", mass: (0.2, 0.3), friction: (0.35, 0.45),
+            restitution: (0.05, 0.1), shape: Lathe(radius: (0.032, 0.04), height: (0.1, 0.14),
+            wall: Some((0.002, 0.003)), profile: [(0.8, 0.0), (0.82, 0.06), (1.0, 1.0)])),
+    ],
+)"#;
+    let end = library.rfind("],").unwrap();
+    std::fs::write(dir.path().join("objects.ron"), format!("{}{hollow}", &library[..end])).unwrap();
+    let content =
+        Content::load(&default_scenes_dir(), &default_actions_dir(), &dir.path().join("objects.ron")).unwrap();
     let video = VideoSpec::default();
     let index = (0..).find(|i| choose_action(&content, *i).unwrap().def.name == "approach_with_camera").unwrap();
     let base = sample_clip(&content, &choose(&content, index, video, 20).unwrap(), 3, 0, video);
     let containers: Vec<_> =
         content.objects.def.kinds.iter().filter(|k| k.shape.has_trait(ObjectTrait::Container)).collect();
-    assert!(containers.len() >= 2, "{} containers", containers.len());
+    assert_eq!(containers.len(), 2, "the two hollow kinds are containers");
     let mut outside = Vec::new();
     for (kind, t) in containers.iter().flat_map(|kind| [0.0, 0.5, 1.0].map(|t| (kind, t))) {
         let mut container = base.objects[0].clone();

@@ -308,6 +308,9 @@ pub enum ShapeDef {
         x: Range,
         y: Range,
         z: Range,
+        /// Radius of rounded edges and corners (a phone, a loaf of bread); default sharp.
+        #[serde(default)]
+        rounding: Option<Range>,
     },
     Ball {
         radius: Range,
@@ -349,14 +352,14 @@ impl ShapeDef {
             (ShapeDef::Lathe { radius, profile, wall, .. }, ObjectTrait::Wide) => {
                 wall.is_none() && profile.last().is_some_and(|(r, _)| r * radius.0 >= 0.03)
             }
-            (ShapeDef::Box { x, y, z }, ObjectTrait::Squat) => y.1 <= 1.5 * x.0.min(z.0),
+            (ShapeDef::Box { x, y, z, .. }, ObjectTrait::Squat) => y.1 <= 1.5 * x.0.min(z.0),
             (ShapeDef::Cylinder { radius, height } | ShapeDef::Lathe { radius, height, .. }, ObjectTrait::Squat) => {
                 height.1 <= 1.5 * 2.0 * radius.0
             }
-            (ShapeDef::Box { x, y, z }, ObjectTrait::Chunky) => y.0 >= 0.5 * x.1.max(z.1),
+            (ShapeDef::Box { x, y, z, .. }, ObjectTrait::Chunky) => y.0 >= 0.5 * x.1.max(z.1),
             // Rapier's cylinders stacked on each other creep instead of resting still.
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Chunky) => false,
-            (ShapeDef::Box { x, y, z }, ObjectTrait::Long) => x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0,
+            (ShapeDef::Box { x, y, z, .. }, ObjectTrait::Long) => x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0,
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Long) => false,
             (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container) => wall.is_some(),
             (_, ObjectTrait::Container) => false,

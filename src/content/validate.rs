@@ -118,9 +118,13 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
             }
         }
         match &kind.shape {
-            ShapeDef::Box { x, y, z } => {
+            ShapeDef::Box { x, y, z, rounding } => {
                 for (axis, range) in [("x", x), ("y", y), ("z", z)] {
                     check.range(format!("{at}.shape.{axis}"), *range, 0.005, 2.0);
+                }
+                if let Some(rounding) = rounding {
+                    let smallest = x.0.min(y.0).min(z.0);
+                    check.range(format!("{at}.shape.rounding"), *rounding, 0.0, smallest / 2.0);
                 }
             }
             ShapeDef::Ball { radius } => check.range(format!("{at}.shape.radius"), *radius, 0.005, 1.0),

@@ -293,7 +293,7 @@ fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotati
                 }
             }
         }
-        ShapeSpec::Box { size } => local.extend(box_corners(Vec3::from(size) / 2.0)),
+        ShapeSpec::Box { size, .. } => local.extend(box_corners(Vec3::from(size) / 2.0)),
         ShapeSpec::Cylinder { radius, height } => {
             for step in 0..48 {
                 let angle = step as f32 / 48.0 * std::f32::consts::TAU;

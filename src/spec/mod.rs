@@ -204,11 +204,18 @@ pub struct ImageFileSpec {
     pub repeats_per_m: f32,
 }
 
+fn is_zero(value: &f32) -> bool {
+    *value == 0.0
+}
+
 /// An object's concrete shape; sizes in metres.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ShapeSpec {
     Box {
         size: [f32; 3],
+        /// Radius of its rounded edges and corners; 0 for sharp ones ([`crate::world::rounded_box`]).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        rounding: f32,
     },
     Ball {
         radius: f32,
@@ -233,7 +240,7 @@ impl ShapeSpec {
     /// Half extents of the axis-aligned box around the shape in its own frame.
     pub fn half_extents(&self) -> [f32; 3] {
         match self {
-            ShapeSpec::Box { size } => [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0],
+            ShapeSpec::Box { size, .. } => [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0],
             ShapeSpec::Ball { radius } => [*radius; 3],
             ShapeSpec::Cylinder { radius, height } | ShapeSpec::Lathe { radius, height, .. } => {
                 [*radius, height / 2.0, *radius]

@@ -351,7 +351,11 @@ fn sample_lighting(scene: &SceneDef, area: &Area, rng: &mut ChaCha8Rng) -> Light
 
 fn sample_shape(shape: &ShapeDef, rng: &mut ChaCha8Rng) -> ShapeSpec {
     match shape {
-        ShapeDef::Box { x, y, z } => ShapeSpec::Box { size: [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)] },
+        ShapeDef::Box { x, y, z, rounding } => {
+            let size = [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)];
+            // Drawn only for rounded kinds, so sharp ones draw as they always did.
+            ShapeSpec::Box { size, rounding: rounding.map_or(0.0, |r| uniform(rng, r)) }
+        }
         ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: uniform(rng, *radius) },
         ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
             radius: uniform(rng, *radius),
@@ -455,7 +459,7 @@ fn ramp_object(ground: Vec3, uphill: Vec3, size: [f32; 3], angle: f32, color: [f
         kind: "ramp".into(),
         name: "a ramp".into(),
         role: None,
-        shape: ShapeSpec::Box { size },
+        shape: ShapeSpec::Box { size, rounding: 0.0 },
         color_word: String::new(),
         color,
         roughness: 0.7,
@@ -547,7 +551,7 @@ fn set_up_roles(
             }
             SetupStep::OnRamp { ramp, at, .. } => {
                 let board = &objects[role_index(ramp, objects)];
-                let ShapeSpec::Box { size: [length, thickness, _] } = board.shape else {
+                let ShapeSpec::Box { size: [length, thickness, _], .. } = board.shape else {
                     unreachable!("ramps are boxes")
                 };
                 let rotation = Quat::from_array(board.rotation);
@@ -567,7 +571,8 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
     let local = rotation.inverse() * direction;
     match object.shape {
         ShapeSpec::Ball { radius } => radius,
-        ShapeSpec::Box { size } => {
+        // Rounding only takes from the box's corners: the box's support bounds it.
+        ShapeSpec::Box { size, .. } => {
             // Support distance of a box: sum of |local_i| * half_i.
             local.x.abs() * size[0] / 2.0 + local.y.abs() * size[1] / 2.0 + local.z.abs() * size[2] / 2.0
         }

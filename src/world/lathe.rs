@@ -9,6 +9,8 @@
 
 use bevy::math::{Vec2, Vec3};
 
+pub use super::mesh_data::MeshData;
+
 /// Segments round the axis of the render mesh.
 pub const MESH_SEGMENTS: usize = 32;
 /// Segments round the axis of the collider's pieces: fewer, as physics needs less.
@@ -21,16 +23,6 @@ pub struct Lathe {
     pub outer: Vec<Vec2>,
     /// The inside surface of a hollow shape, from the inner bottom up to the rim.
     pub inner: Option<Vec<Vec2>>,
-}
-
-/// Triangles with smooth normals and texture coordinates.
-#[derive(Debug, Clone, Default)]
-pub struct MeshData {
-    pub positions: Vec<[f32; 3]>,
-    pub normals: Vec<[f32; 3]>,
-    pub uvs: Vec<[f32; 2]>,
-    /// Counter-clockwise seen from outside the solid.
-    pub indices: Vec<u32>,
 }
 
 impl Lathe {
@@ -141,14 +133,8 @@ fn around(point: Vec2, turn: f32) -> Vec3 {
     Vec3::new(point.x * angle.cos(), point.y, -point.x * angle.sin())
 }
 
+/// How a lathe's surfaces are laid out as triangles.
 impl MeshData {
-    fn vertex(&mut self, position: Vec3, normal: Vec3, uv: [f32; 2]) -> u32 {
-        self.positions.push(position.to_array());
-        self.normals.push(normal.normalize_or_zero().to_array());
-        self.uvs.push(uv);
-        (self.positions.len() - 1) as u32
-    }
-
     /// The surface of revolution of `profile`, facing to the right of the profile's direction in
     /// the (r, y) plane: away from the axis when the profile runs up, toward it when it runs
     /// down. Smooth normals; `u` runs round the axis and `v` along the profile.
@@ -222,23 +208,10 @@ impl MeshData {
             self.indices.extend([a, c, d, a, d, b]);
         }
     }
-
-    /// The enclosed volume (divergence theorem over the triangles).
-    pub fn volume(&self) -> f32 {
-        self.indices
-            .chunks(3)
-            .map(|t| {
-                let [a, b, c] = [0, 1, 2].map(|i| Vec3::from(self.positions[t[i] as usize]));
-                a.dot(b.cross(c)) / 6.0
-            })
-            .sum()
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     /// A bottle (solid) and a mug (hollow).
@@ -248,38 +221,12 @@ mod tests {
         [Lathe::new(0.035, 0.2, &bottle, None), Lathe::new(0.042, 0.095, &mug, Some(0.005))]
     }
 
-    /// Positions quantized to 0.01 mm, so that seams' duplicated vertices weld.
-    fn key(p: [f32; 3]) -> [i64; 3] {
-        p.map(|x| (x * 1e5).round() as i64)
-    }
-
     #[test]
     fn every_mesh_is_closed_and_faces_out() {
         for shape in shapes() {
             let mesh = shape.mesh(MESH_SEGMENTS);
-            // Closed: every edge (welded by position) is used once each way.
-            let mut edges: HashMap<([i64; 3], [i64; 3]), i32> = HashMap::new();
-            for t in mesh.indices.chunks(3) {
-                for (a, b) in [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])] {
-                    let (a, b) = (key(mesh.positions[a as usize]), key(mesh.positions[b as usize]));
-                    if a != b {
-                        *edges.entry((a, b)).or_default() += 1;
-                        *edges.entry((b, a)).or_default() -= 1;
-                    }
-                }
-            }
-            assert!(edges.values().all(|count| *count == 0), "{shape:?}: an edge has no twin");
-            // Facing out: each triangle's winding agrees with its vertices' normals, and the
-            // enclosed volume is positive.
-            for t in mesh.indices.chunks(3) {
-                let [a, b, c] = [0, 1, 2].map(|i| Vec3::from(mesh.positions[t[i] as usize]));
-                let face = (b - a).cross(c - a);
-                if face.length() < 1e-10 {
-                    continue;
-                }
-                let normal = Vec3::from(mesh.normals[t[0] as usize]) + Vec3::from(mesh.normals[t[1] as usize]);
-                assert!(face.dot(normal) > 0.0, "{shape:?}: a triangle faces in");
-            }
+            assert_eq!(mesh.open_edges(), 0, "{shape:?}");
+            assert!(mesh.faces_agree_with_normals(), "{shape:?}");
             assert!(mesh.volume() > 0.0);
         }
     }

@@ -6,7 +6,9 @@
 //! geometry from here, so what collides is what is drawn.
 
 pub mod lathe;
+mod mesh_data;
 mod physics;
+pub mod rounded_box;
 pub mod texture;
 mod visuals;
 

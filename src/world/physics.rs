@@ -32,7 +32,11 @@ fn object_collider(shape: &ShapeSpec) -> Collider {
             );
             Collider::compound(pieces)
         }
-        ShapeSpec::Box { size } => Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0),
+        ShapeSpec::Box { size, rounding } if rounding > 0.0 => {
+            let [x, y, z] = size.map(|s| (s / 2.0 - rounding).max(0.0));
+            Collider::round_cuboid(x, y, z, rounding)
+        }
+        ShapeSpec::Box { size, .. } => Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0),
         ShapeSpec::Ball { radius } => Collider::ball(radius),
         ShapeSpec::Cylinder { radius, height } => Collider::cylinder(height / 2.0, radius),
     }
@@ -124,7 +128,9 @@ mod tests {
     fn drawn_volume(shape: &ShapeSpec) -> f32 {
         use std::f32::consts::PI;
         match shape {
-            ShapeSpec::Box { size } => size[0] * size[1] * size[2],
+            ShapeSpec::Box { size, rounding } => {
+                crate::world::rounded_box::rounded_box(Vec3::from(*size) / 2.0, *rounding).volume()
+            }
             ShapeSpec::Ball { radius } => 4.0 / 3.0 * PI * radius.powi(3),
             ShapeSpec::Cylinder { radius, height } => PI * radius * radius * height,
             ShapeSpec::Lathe { radius, height, profile, wall } => {
@@ -133,13 +139,29 @@ mod tests {
         }
     }
 
+    /// The volume a collider encloses. The engine's mass properties of a rounded cuboid leave its
+    /// border out, so that one is measured from its inner box and border radius.
+    fn collider_volume(collider: &Collider) -> f32 {
+        use std::f32::consts::PI;
+        let Some(round) = collider.raw.as_round_cuboid() else { return collider.raw.mass_properties(1.0).mass() };
+        let (inner, r) = (round.inner_shape.half_extents * 2.0, round.border_radius);
+        // The inner box, a slab of thickness r on each face, quarter cylinders on the edges,
+        // eighth spheres on the corners.
+        let faces = 2.0 * r * (inner.x * inner.y + inner.y * inner.z + inner.z * inner.x);
+        let edges = PI * r * r * (inner.x + inner.y + inner.z);
+        inner.x * inner.y * inner.z + faces + edges + 4.0 / 3.0 * PI * r.powi(3)
+    }
+
     #[test]
     fn every_shipped_kinds_collider_holds_the_volume_it_is_drawn_with() {
         let content = Content::load_builtin().unwrap();
         for kind in &content.objects.def.kinds {
             let middle = |r: crate::content::Range| (r.0 + r.1) / 2.0;
             let shape = match &kind.shape {
-                ShapeDef::Box { x, y, z } => ShapeSpec::Box { size: [middle(*x), middle(*y), middle(*z)] },
+                ShapeDef::Box { x, y, z, rounding } => ShapeSpec::Box {
+                    size: [middle(*x), middle(*y), middle(*z)],
+                    rounding: rounding.map_or(0.0, middle),
+                },
                 ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: middle(*radius) },
                 ShapeDef::Cylinder { radius, height } => {
                     ShapeSpec::Cylinder { radius: middle(*radius), height: middle(*height) }
@@ -151,7 +173,7 @@ mod tests {
                     wall: wall.map(middle),
                 },
             };
-            let collider = object_collider(&shape).raw.mass_properties(1.0).mass();
+            let collider = collider_volume(&object_collider(&shape));
             let drawn = drawn_volume(&shape);
             let ratio = collider / drawn;
             assert!((0.85..=1.15).contains(&ratio), "{}: collider {collider:.2e} m3, drawn {drawn:.2e} m3", kind.name);

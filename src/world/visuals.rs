@@ -115,17 +115,24 @@ fn mesh(world: &mut World, mesh: impl Into<Mesh>) -> Handle<Mesh> {
     world.resource_mut::<Assets<Mesh>>().add(mesh)
 }
 
+/// A render mesh of triangles made in code.
+fn mesh_of(data: super::lathe::MeshData) -> Mesh {
+    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, data.uvs)
+        .with_inserted_indices(Indices::U32(data.indices))
+}
+
 fn object_mesh(shape: &ShapeSpec) -> Mesh {
     match *shape {
         ShapeSpec::Lathe { radius, height, ref profile, wall } => {
-            let data = super::lathe::Lathe::new(radius, height, profile, wall).mesh(super::lathe::MESH_SEGMENTS);
-            Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
-                .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions)
-                .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals)
-                .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, data.uvs)
-                .with_inserted_indices(Indices::U32(data.indices))
+            mesh_of(super::lathe::Lathe::new(radius, height, profile, wall).mesh(super::lathe::MESH_SEGMENTS))
         }
-        ShapeSpec::Box { size } => Cuboid::new(size[0], size[1], size[2]).into(),
+        ShapeSpec::Box { size, rounding } if rounding > 0.0 => {
+            mesh_of(super::rounded_box::rounded_box(Vec3::from(size) / 2.0, rounding))
+        }
+        ShapeSpec::Box { size, .. } => Cuboid::new(size[0], size[1], size[2]).into(),
         ShapeSpec::Ball { radius } => Sphere::new(radius).mesh().uv(28, 18),
         ShapeSpec::Cylinder { radius, height } => Cylinder::new(radius, height).mesh().resolution(28).into(),
     }
