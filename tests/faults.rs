@@ -58,6 +58,14 @@ fn content_that_would_panic_hang_or_poison_a_dataset_is_refused_by_file_line_and
         (room, "action_area:", "action_aera:", "", "action_aera", "unknown field"),
         ("actions/push_slightly.ron", "margin: 0.02", "margin: NaN", "", "postconditions[3].margin", "fraction"),
         ("assets/objects.ron", "mass: (0.10, 0.40)", "mass: (-1.0, 0.40)", "", "kinds[0].mass", ""),
+        (
+            "assets/objects.ron",
+            "mass: (0.10, 0.40)",
+            "mass: (0.1, 0.4), density: (500.0, 600.0)",
+            "",
+            "kinds[0].density",
+            "not both",
+        ),
     ];
     for (file, from, to, named, field, message) in cases {
         let original = sandbox.read(file);

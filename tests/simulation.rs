@@ -638,7 +638,8 @@ fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
         let mut object = base.objects[0].clone();
         object.kind = kind.name.clone();
         object.shape = shape_at(kind, t);
-        (object.mass, object.friction, object.restitution) = (middle(kind.mass), middle(kind.friction), 0.05);
+        (object.mass, object.friction, object.restitution) =
+            (kind.mass.map_or(0.3, middle), middle(kind.friction), 0.05);
         let half_height = object.shape.half_extents()[1];
         // Set down touching the table and turned, as sampling places objects.
         object.position = [object.position[0], base.work_surface_top + half_height, object.position[2]];
@@ -703,7 +704,7 @@ fn a_ball_dropped_into_every_container_ends_inside_it() {
         container.position =
             [container.position[0], base.work_surface_top + height / 2.0 + 0.001, container.position[2]];
         (container.rotation, container.held_until_frame, container.mass) =
-            (Quat::IDENTITY.to_array(), None, middle(kind.mass));
+            (Quat::IDENTITY.to_array(), None, kind.mass.map_or(0.3, middle));
         let mut ball = container.clone();
         ball.shape = ShapeSpec::Ball { radius: (0.35 * opening).max(0.008) };
         (ball.mass, ball.restitution) = (0.03, 0.1);

@@ -279,8 +279,13 @@ pub struct ObjectKindDef {
     /// Whether the label names the color ("a red mug") or not ("a tennis ball").
     #[serde(default = "default_true")]
     pub say_color: bool,
-    /// Mass in kilograms.
-    pub mass: Range,
+    /// Mass in kilograms; or give `density` instead.
+    #[serde(default)]
+    pub mass: Option<Range>,
+    /// Density in kilograms per cubic metre: the mass is the shape's volume times it (a hollow
+    /// shape weighs what its walls do).
+    #[serde(default)]
+    pub density: Option<Range>,
     pub friction: Range,
     pub restitution: Range,
     #[serde(default = "default_object_roughness")]
@@ -1013,7 +1018,7 @@ mod tests {
 
     fn kind(noun: &str, plural: Option<&str>) -> ObjectKindDef {
         ron::from_str::<ObjectKindDef>(&format!(
-            "(name: \"k\", noun: \"{noun}\", plural: {}, shape: Ball(radius: (0.03, 0.03)), mass: (0.1, 0.1), \
+            "(name: \"k\", noun: \"{noun}\", plural: {}, shape: Ball(radius: (0.03, 0.03)), mass: Some((0.1, 0.1)), \
              friction: (0.5, 0.5), restitution: (0.1, 0.1))",
             plural.map_or("None".to_string(), |p| format!("Some(\"{p}\")"))
         ))

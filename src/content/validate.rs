@@ -138,7 +138,14 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
                 check_profile(&mut check, &format!("{at}.shape"), profile, *radius, *wall);
             }
         }
-        check.range(format!("{at}.mass"), kind.mass, 0.001, 100.0);
+        match (kind.mass, kind.density) {
+            (Some(mass), None) => check.range(format!("{at}.mass"), mass, 0.001, 100.0),
+            (None, Some(density)) => check.range(format!("{at}.density"), density, 10.0, 25_000.0),
+            (Some(_), Some(_)) => check.fail(format!("{at}.density"), "give `mass` or `density`, not both"),
+            (None, None) => {
+                check.fail(format!("{at}.mass"), "give `mass` (kilograms) or `density` (kg per cubic metre)")
+            }
+        }
         check.range(format!("{at}.friction"), kind.friction, 0.0, 2.0);
         check.range(format!("{at}.restitution"), kind.restitution, 0.0, 1.0);
         check.range(format!("{at}.roughness"), kind.roughness, 0.0, 1.0);

@@ -381,16 +381,24 @@ fn sample_object(
         colors.iter().filter(|c| kind.colors.is_empty() || kind.colors.contains(&c.name)).collect();
     let fresh: Vec<&ColorDef> = allowed.iter().copied().filter(|c| !taken.contains(&c.name)).collect();
     let color = *pick(rng, if fresh.is_empty() { &allowed } else { &fresh });
+    let shape = sample_shape(&kind.shape, rng);
+    let (roughness, metallic) = (uniform(rng, kind.roughness), uniform(rng, kind.metallic));
+    // One draw either way, so a kind's other numbers do not depend on which it gives.
+    let mass = match (kind.mass, kind.density) {
+        (Some(mass), _) => uniform(rng, mass),
+        (None, Some(density)) => uniform(rng, density) * crate::world::volume(&shape),
+        (None, None) => uniform(rng, Range(0.1, 0.1)),
+    };
     ObjectSpec {
         kind: kind.name.clone(),
         name: object_name(kind, &color.name),
         role,
-        shape: sample_shape(&kind.shape, rng),
+        shape,
         color_word: color.name.clone(),
         color: color.srgb,
-        roughness: uniform(rng, kind.roughness),
-        metallic: uniform(rng, kind.metallic),
-        mass: uniform(rng, kind.mass),
+        roughness,
+        metallic,
+        mass,
         friction: uniform(rng, kind.friction),
         restitution: uniform(rng, kind.restitution),
         position: [0.0; 3],
@@ -800,5 +808,23 @@ mod tests {
         );
         assert_eq!(fill_template("[Something] falling like a rock", &names), "A red mug falling like a rock");
         assert_eq!(fill_template("Dropping [something] onto [something]", &names), "Dropping a red mug onto a ball");
+    }
+
+    #[test]
+    fn a_kind_with_a_density_weighs_its_volume_times_it() {
+        let kind: ObjectKindDef = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(
+                r#"ObjectKindDef(name: "brick", noun: "brick", shape: Box(x: (0.2, 0.22), y: (0.05, 0.06), z: (0.09, 0.1)),
+                    density: (1800.0, 2000.0), friction: (0.6, 0.7), restitution: (0.0, 0.05))"#,
+            )
+            .unwrap();
+        let colors = [ColorDef { name: "red".into(), srgb: [0.8, 0.1, 0.1] }];
+        for seed in 0..20 {
+            let object =
+                sample_object(&kind, &colors, &[], None, &mut <ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed));
+            let density = object.mass / crate::world::volume(&object.shape);
+            assert!((1800.0..=2000.0).contains(&density), "{density} kg/m3 from {} kg", object.mass);
+        }
     }
 }

@@ -136,3 +136,17 @@ pub fn actor_parts(actor: &ActorSpec) -> Vec<ActorPart> {
         }
     }
 }
+
+/// The volume a shape encloses, in cubic metres, as it is drawn.
+pub fn volume(shape: &crate::spec::ShapeSpec) -> f32 {
+    use crate::spec::ShapeSpec;
+    use std::f32::consts::PI;
+    match shape {
+        ShapeSpec::Box { size, rounding } => rounded_box::rounded_box(Vec3::from(*size) / 2.0, *rounding).volume(),
+        ShapeSpec::Ball { radius } => 4.0 / 3.0 * PI * radius.powi(3),
+        ShapeSpec::Cylinder { radius, height } => PI * radius * radius * height,
+        ShapeSpec::Lathe { radius, height, profile, wall } => {
+            lathe::Lathe::new(*radius, *height, profile, *wall).mesh(lathe::MESH_SEGMENTS).volume()
+        }
+    }
+}

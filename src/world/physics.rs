@@ -122,22 +122,6 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
 mod tests {
     use super::*;
     use crate::content::{Content, ShapeDef};
-    use crate::world::lathe::{Lathe, MESH_SEGMENTS};
-
-    /// The volume of what the renderer draws for `shape`.
-    fn drawn_volume(shape: &ShapeSpec) -> f32 {
-        use std::f32::consts::PI;
-        match shape {
-            ShapeSpec::Box { size, rounding } => {
-                crate::world::rounded_box::rounded_box(Vec3::from(*size) / 2.0, *rounding).volume()
-            }
-            ShapeSpec::Ball { radius } => 4.0 / 3.0 * PI * radius.powi(3),
-            ShapeSpec::Cylinder { radius, height } => PI * radius * radius * height,
-            ShapeSpec::Lathe { radius, height, profile, wall } => {
-                Lathe::new(*radius, *height, profile, *wall).mesh(MESH_SEGMENTS).volume()
-            }
-        }
-    }
 
     /// The volume a collider encloses. The engine's mass properties of a rounded cuboid leave its
     /// border out, so that one is measured from its inner box and border radius.
@@ -174,7 +158,7 @@ mod tests {
                 },
             };
             let collider = collider_volume(&object_collider(&shape));
-            let drawn = drawn_volume(&shape);
+            let drawn = crate::world::volume(&shape);
             let ratio = collider / drawn;
             assert!((0.85..=1.15).contains(&ratio), "{}: collider {collider:.2e} m3, drawn {drawn:.2e} m3", kind.name);
         }
