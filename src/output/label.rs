@@ -192,10 +192,9 @@ impl ClipLabel {
             let message = message.split(" at line ").next().unwrap_or_default().to_string();
             at(error.line(), error.column(), "", message)
         })?;
-        label.check_read_back().map_err(|problem| {
-            let (line, column) = locate_json_field(&text, &problem.field);
-            at(line, column, &problem.field, problem.message)
-        })?;
+        label
+            .check_read_back()
+            .map_err(|problem| LabelError::in_field(path, &text, &problem.field, problem.message))?;
         Ok(label)
     }
 
@@ -237,6 +236,14 @@ pub struct LabelError {
     pub column: usize,
     pub field: String,
     pub message: String,
+}
+
+impl LabelError {
+    /// A problem with `field` of the label at `path`, placed where `text` (its contents) writes it.
+    pub fn in_field(path: &Path, text: &str, field: &str, message: String) -> LabelError {
+        let (line, column) = locate_json_field(text, field);
+        LabelError { path: path.to_path_buf(), line, column, field: field.to_string(), message }
+    }
 }
 
 impl std::fmt::Display for LabelError {

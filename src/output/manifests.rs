@@ -115,9 +115,8 @@ pub fn collect_labels(out: &Path) -> Result<Vec<ClipLabel>, OutputError> {
         // The id names the directory clips are copied and re-rendered to: it must be this one.
         if dir.file_name().and_then(|n| n.to_str()) != Some(label.id.as_str()) {
             let text = std::fs::read_to_string(&label_path).unwrap_or_default();
-            let line = text.lines().position(|l| l.trim_start().starts_with("\"id\":")).map_or(0, |i| i + 1);
             let message = format!("{:?} is not the name of its directory", label.id);
-            return Err(LabelError { path: label_path, line, column: 3, field: "id".into(), message }.into());
+            return Err(LabelError::in_field(&label_path, &text, "id", message).into());
         }
         labels.push(label);
     }
