@@ -194,7 +194,7 @@ fn masks_and_depth_are_drawn_by_the_same_renderer_and_agree_with_boxes_and_frame
     };
     run(&plain, &[]);
     run(&dense, &["--annotations", "masks,depth"]);
-    let mut colors_checked = 0;
+    let (mut colors_checked, mut boxes_checked) = (0, 0);
     for id in clip_dirs(&dense) {
         let clip = dense.join(&id);
         let (label, annotations) = read_clip(&clip);
@@ -248,7 +248,10 @@ fn masks_and_depth_are_drawn_by_the_same_renderer_and_agree_with_boxes_and_frame
                 // for its visible fraction to tell whether something covers part of it.
                 let amodal = state.box_2d.unwrap_or_default();
                 let sliver = amodal[2] - amodal[0] < 4.0 || amodal[3] - amodal[1] < 4.0;
-                let whole = state.visible_fraction.unwrap_or(0.0) > 0.97 && !sliver;
+                // Cut by the frame's edge, the box is clamped there but keeps the height of
+                // corners outside the frame, which no pixel shows.
+                let in_frame = amodal[0] > 0.0 && amodal[1] > 0.0 && amodal[2] < 96.0 && amodal[3] < 96.0;
+                let whole = state.visible_fraction.unwrap_or(0.0) > 0.97 && !sliver && in_frame;
                 if whole && matches!(spec.objects[index].shape, synthact::spec::ShapeSpec::Box { .. }) {
                     for (a, v) in amodal.iter().zip([x0, y0, x1, y1]) {
                         assert!(
@@ -257,6 +260,7 @@ fn masks_and_depth_are_drawn_by_the_same_renderer_and_agree_with_boxes_and_frame
                             [x0, y0, x1, y1]
                         );
                     }
+                    boxes_checked += 1;
                 }
                 // Depth on the object's pixels lies within its 3D box's depth range.
                 let half = Vec3::from(object.size) / 2.0;
@@ -299,6 +303,7 @@ fn masks_and_depth_are_drawn_by_the_same_renderer_and_agree_with_boxes_and_frame
         }
     }
     assert!(colors_checked > 10, "masks were checked against the frames' colors ({colors_checked} times)");
+    assert!(boxes_checked > 5, "whole boxes' masks were checked against their 3D boxes ({boxes_checked} times)");
 }
 
 #[test]

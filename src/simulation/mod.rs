@@ -7,6 +7,8 @@
 //! every object and the actor are recorded once per video frame as a [`Trajectory`], which
 //! verification checks and the renderer replays: rejected attempts cost simulation, not rendering.
 
+use std::collections::BTreeMap;
+
 use bevy::ecs::schedule::SingleThreadedExecutor;
 use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
@@ -201,8 +203,10 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
     let frame_of = |step: u32| step.div_ceil(steps_per_frame);
     let body = |entity: Entity| {
         let actor = entities.actors.iter().position(|e| *e == entity).map(Body::Actor);
-        actor.or_else(|| entities.objects.iter().position(|e| *e == entity).map(Body::Object))
+        actor.or_else(|| entities.object_of(entity).map(Body::Object))
     };
+    // Two bodies touch while any of their colliders do: count touching collider pairs.
+    let mut touching: BTreeMap<(Body, Body), u32> = BTreeMap::new();
     let contacts: Vec<ContactEvent> = log
         .changes
         .iter()
@@ -210,7 +214,11 @@ pub fn simulate(spec: &ClipSpec) -> Trajectory {
             let (a, b) = (body(a)?, body(b)?);
             // Actors first, then objects, each by index.
             let (a, b) = if a <= b { (a, b) } else { (b, a) };
-            Some(ContactEvent { frame: frame_of(step), started, a, b })
+            let count = touching.entry((a, b)).or_default();
+            let before = *count;
+            *count = if started { before + 1 } else { before.saturating_sub(1) };
+            let changes = if started { before == 0 } else { before == 1 };
+            changes.then(|| ContactEvent { frame: frame_of(step), started, a, b })
         })
         .filter(|event| matches!(event.b, Body::Object(_)))
         .collect();
@@ -245,5 +253,34 @@ fn record(world: &mut World, entities: &PhysicsEntities) -> FrameState {
         objects: entities.objects.iter().map(|e| pose(*e)).collect(),
         actors: entities.actors.iter().map(|e| pose(*e)).collect(),
         velocities: entities.objects.iter().map(|e| motion(*e)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Content;
+    use crate::plan::choose;
+    use crate::spec::{ShapeSpec, VideoSpec, sample_clip};
+
+    /// A lathe's wall pieces sit on a child entity; Rapier must fix them to the object's body,
+    /// or they would stay behind as a static wall where the object started.
+    #[test]
+    fn every_collider_of_an_object_belongs_to_its_body() {
+        let content = Content::load_builtin().unwrap();
+        let video = VideoSpec::default();
+        let mut spec = sample_clip(&content, &choose(&content, 0, video, 20).unwrap(), 3, 0, video);
+        let profile = vec![[1.0, 0.0], [1.0, 1.0]];
+        spec.objects[0].shape = ShapeSpec::Lathe { radius: 0.04, height: 0.1, profile, wall: Some(0.005) };
+        let mut app = physics_app(video.physics_dt());
+        let entities = spawn_physics(app.world_mut(), &spec);
+        app.update();
+        let world = app.world_mut();
+        let (colliders, bodies) =
+            world.query::<(&RapierContextColliders, &RapierRigidBodySet)>().single(world).unwrap();
+        assert!(entities.object_parts.iter().any(|(_, index)| *index == 0), "the mug's walls are a second collider");
+        for (part, index) in &entities.object_parts {
+            assert_eq!(colliders.collider_parent(bodies, *part), Some(entities.objects[*index]));
+        }
     }
 }

@@ -13,33 +13,55 @@ use crate::spec::{ClipSpec, ShapeSpec};
 pub struct PhysicsEntities {
     pub objects: Vec<Entity>,
     pub actors: Vec<Entity>,
+    /// Colliders of an object beyond the one on its body entity, with the object's index.
+    pub object_parts: Vec<(Entity, usize)>,
 }
 
-fn object_collider(shape: &ShapeSpec) -> Collider {
+impl PhysicsEntities {
+    /// The object whose body or extra collider `entity` is.
+    pub fn object_of(&self, entity: Entity) -> Option<usize> {
+        let part = || self.object_parts.iter().find(|(e, _)| *e == entity).map(|(_, index)| *index);
+        self.objects.iter().position(|e| *e == entity).or_else(part)
+    }
+}
+
+/// An object's colliders: the one on its body, and the pieces that go on a child entity.
+///
+/// A lathe's flat foot stands alone on the body: in one compound with the wall pieces, Rapier's
+/// contact with the table let it sink a few millimetres, creep and, for wide flat feet (a bowl,
+/// a plate), rock with growing swings; as two colliders it rests still.
+fn object_colliders(shape: &ShapeSpec) -> (Collider, Option<Collider>) {
     match *shape {
         ShapeSpec::Lathe { radius, height, ref profile, wall } => {
             // Convex pieces, never a triangle mesh: dynamic bodies need solid volumes.
             let lathe = super::lathe::Lathe::new(radius, height, profile, wall);
             let (foot_radius, bottom, top) = lathe.foot();
             let foot = Collider::cylinder((top - bottom) / 2.0, foot_radius);
-            let mut pieces = vec![(Vec3::Y * (top + bottom) / 2.0, Quat::IDENTITY, foot)];
-            pieces.extend(
-                lathe
-                    .convex_pieces(super::lathe::COLLIDER_SEGMENTS)
-                    .iter()
-                    .filter_map(|points| Collider::convex_hull(points))
-                    .map(|piece| (Vec3::ZERO, Quat::IDENTITY, piece)),
-            );
-            Collider::compound(pieces)
+            let foot = Collider::compound(vec![(Vec3::Y * (top + bottom) / 2.0, Quat::IDENTITY, foot)]);
+            let pieces: Vec<(Vec3, Quat, Collider)> = lathe
+                .convex_pieces(super::lathe::COLLIDER_SEGMENTS)
+                .iter()
+                .filter_map(|points| Collider::convex_hull(points))
+                .map(|piece| (Vec3::ZERO, Quat::IDENTITY, piece))
+                .collect();
+            (foot, (!pieces.is_empty()).then(|| Collider::compound(pieces)))
         }
         ShapeSpec::Box { size, rounding } if rounding > 0.0 => {
             let [x, y, z] = size.map(|s| (s / 2.0 - rounding).max(0.0));
-            Collider::round_cuboid(x, y, z, rounding)
+            (Collider::round_cuboid(x, y, z, rounding), None)
         }
-        ShapeSpec::Box { size, .. } => Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0),
-        ShapeSpec::Ball { radius } => Collider::ball(radius),
-        ShapeSpec::Cylinder { radius, height } => Collider::cylinder(height / 2.0, radius),
+        ShapeSpec::Box { size, .. } => (Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0), None),
+        ShapeSpec::Ball { radius } => (Collider::ball(radius), None),
+        ShapeSpec::Cylinder { radius, height } => (Collider::cylinder(height / 2.0, radius), None),
     }
+}
+
+/// The mass of an object spread over its colliders: all of it on a lone collider, else one density
+/// for all, so the body's centre of mass and inertia are those of its whole shape.
+fn mass_properties(mass: f32, body: &Collider, part: Option<&Collider>) -> ColliderMassProperties {
+    let Some(part) = part else { return ColliderMassProperties::Mass(mass) };
+    let volume = |collider: &Collider| collider.raw.mass_properties(1.0).mass();
+    ColliderMassProperties::Density(mass / (volume(body) + volume(part)).max(1e-9))
 }
 
 /// Spawns the spec's physics bodies into `world` (an app with `RapierPhysicsPlugin`).
@@ -54,41 +76,43 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
             Transform::from_translation(Vec3::from(surface.position)),
         ));
     }
-    let objects = spec
-        .objects
-        .iter()
-        .enumerate()
-        .map(|(index, object)| {
-            let body = if object.fixed {
-                RigidBody::Fixed
-            } else if object.held_until_frame.is_some() {
-                RigidBody::KinematicPositionBased
-            } else {
-                RigidBody::Dynamic
-            };
-            world
-                .spawn((
-                    // Contacts between objects are logged for postconditions such as `Touches`.
-                    ActiveEvents::COLLISION_EVENTS,
-                    // A kinematic actor moved by position does not wake a sleeping body: an object
-                    // that had fallen asleep before the push let the actor pass straight through.
-                    Sleeping::disabled(),
-                    ClipEntity,
-                    ObjectIndex(index),
-                    body,
-                    object_collider(&object.shape),
-                    ColliderMassProperties::Mass(object.mass),
-                    Friction::coefficient(object.friction),
-                    Restitution::coefficient(object.restitution),
-                    // Rapier has no rolling resistance; a little angular damping stands in for it.
-                    Damping { linear_damping: 0.05, angular_damping: 0.4 },
-                    Ccd::enabled(),
-                    Velocity::zero(),
-                    object_start(object),
-                ))
-                .id()
-        })
-        .collect();
+    let mut objects = Vec::new();
+    let mut object_parts = Vec::new();
+    for (index, object) in spec.objects.iter().enumerate() {
+        let body = if object.fixed {
+            RigidBody::Fixed
+        } else if object.held_until_frame.is_some() {
+            RigidBody::KinematicPositionBased
+        } else {
+            RigidBody::Dynamic
+        };
+        let (collider, part) = object_colliders(&object.shape);
+        let mass = mass_properties(object.mass, &collider, part.as_ref());
+        let surface = (Friction::coefficient(object.friction), Restitution::coefficient(object.restitution));
+        let entity = world
+            .spawn((
+                // Contacts between objects are logged for postconditions such as `Touches`.
+                ActiveEvents::COLLISION_EVENTS,
+                // A kinematic actor moved by position does not wake a sleeping body: an object
+                // that had fallen asleep before the push let the actor pass straight through.
+                Sleeping::disabled(),
+                ClipEntity,
+                ObjectIndex(index),
+                body,
+                (collider, mass, surface),
+                // Rapier has no rolling resistance; a little angular damping stands in for it.
+                Damping { linear_damping: 0.05, angular_damping: 0.4 },
+                Ccd::enabled(),
+                Velocity::zero(),
+                object_start(object),
+            ))
+            .id();
+        if let Some(part) = part {
+            let child = (ChildOf(entity), ActiveEvents::COLLISION_EVENTS, part, mass, surface, Transform::IDENTITY);
+            object_parts.push((world.spawn(child).id(), index));
+        }
+        objects.push(entity);
+    }
     let actors = spec
         .actors
         .iter()
@@ -115,7 +139,7 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
                 .id()
         })
         .collect();
-    PhysicsEntities { objects, actors }
+    PhysicsEntities { objects, actors, object_parts }
 }
 
 #[cfg(test)]
@@ -157,7 +181,8 @@ mod tests {
                     wall: wall.map(middle),
                 },
             };
-            let collider = collider_volume(&object_collider(&shape));
+            let (body, part) = object_colliders(&shape);
+            let collider = collider_volume(&body) + part.as_ref().map_or(0.0, collider_volume);
             let drawn = crate::world::volume(&shape);
             let ratio = collider / drawn;
             assert!((0.85..=1.15).contains(&ratio), "{}: collider {collider:.2e} m3, drawn {drawn:.2e} m3", kind.name);
