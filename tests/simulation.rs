@@ -621,6 +621,11 @@ fn shape_at(kind: &synthact::content::ObjectKindDef, t: f32) -> synthact::spec::
             profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
             wall: wall.map(at),
         },
+        ShapeDef::Extrusion { x, y, z, axis, outline } => ShapeSpec::Extrusion {
+            size: [at(*x), at(*y), at(*z)],
+            axis: *axis,
+            outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
+        },
     }
 }
 

@@ -335,6 +335,37 @@ pub enum ShapeDef {
         #[serde(default)]
         wall: Option<Range>,
     },
+    /// An outline pushed straight along an axis through the box `x`, `y`, `z`: a pencil's
+    /// hexagon along x, a star-shaped toy along y (lying flat), a door wedge along z. `outline`
+    /// lists `(a, b)` points as fractions (-0.5 to 0.5) of the box's size across the axis:
+    /// `(y, z)` along x, `(z, x)` along y, `(x, y)` along z.
+    Extrusion {
+        x: Range,
+        y: Range,
+        z: Range,
+        axis: Axis,
+        outline: Vec<(f32, f32)>,
+    },
+}
+
+/// One of an object's own axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Axis {
+    X,
+    Y,
+    Z,
+}
+
+impl Axis {
+    /// The indices of the two axes across this one and of this one, in an order that keeps the
+    /// frame right-handed: `(y, z, x)`, `(z, x, y)`, `(x, y, z)`.
+    pub fn across_and_along(self) -> (usize, usize, usize) {
+        match self {
+            Axis::X => (1, 2, 0),
+            Axis::Y => (2, 0, 1),
+            Axis::Z => (0, 1, 2),
+        }
+    }
 }
 
 impl ShapeDef {
@@ -346,25 +377,33 @@ impl ShapeDef {
             (_, ObjectTrait::CanRoll) => false,
             // Tall enough to tip over sideways: role objects face the camera, so a push from the
             // image's side tips a box over its x extent.
-            (ShapeDef::Box { x, y, .. }, ObjectTrait::Tall) => y.0 >= 1.5 * x.1,
+            (ShapeDef::Box { x, y, .. } | ShapeDef::Extrusion { x, y, .. }, ObjectTrait::Tall) => y.0 >= 1.5 * x.1,
             // A lathe shape stands and slides like a cylinder of its largest radius.
             (ShapeDef::Cylinder { radius, height } | ShapeDef::Lathe { radius, height, .. }, ObjectTrait::Tall) => {
                 height.0 >= 1.5 * 2.0 * radius.1
             }
             (ShapeDef::Box { x, z, .. }, ObjectTrait::Wide) => x.0 >= 0.06 && z.0 >= 0.06,
+            // An outline may leave gaps (a star's points): only a flat top holds something.
+            (ShapeDef::Extrusion { .. }, ObjectTrait::Wide) => false,
             (ShapeDef::Cylinder { radius, .. }, ObjectTrait::Wide) => radius.0 >= 0.03,
             // Something lands on a lathe shape's top if that is wide, and into it if hollow.
             (ShapeDef::Lathe { radius, profile, wall, .. }, ObjectTrait::Wide) => {
                 wall.is_none() && profile.last().is_some_and(|(r, _)| r * radius.0 >= 0.03)
             }
-            (ShapeDef::Box { x, y, z, .. }, ObjectTrait::Squat) => y.1 <= 1.5 * x.0.min(z.0),
+            (ShapeDef::Box { x, y, z, .. } | ShapeDef::Extrusion { x, y, z, .. }, ObjectTrait::Squat) => {
+                y.1 <= 1.5 * x.0.min(z.0)
+            }
             (ShapeDef::Cylinder { radius, height } | ShapeDef::Lathe { radius, height, .. }, ObjectTrait::Squat) => {
                 height.1 <= 1.5 * 2.0 * radius.0
             }
             (ShapeDef::Box { x, y, z, .. }, ObjectTrait::Chunky) => y.0 >= 0.5 * x.1.max(z.1),
             // Rapier's cylinders stacked on each other creep instead of resting still.
-            (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Chunky) => false,
-            (ShapeDef::Box { x, y, z, .. }, ObjectTrait::Long) => x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0,
+            (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. } | ShapeDef::Extrusion { .. }, ObjectTrait::Chunky) => {
+                false
+            }
+            (ShapeDef::Box { x, y, z, .. } | ShapeDef::Extrusion { x, y, z, .. }, ObjectTrait::Long) => {
+                x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0
+            }
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Long) => false,
             (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container) => wall.is_some(),
             (_, ObjectTrait::Container) => false,

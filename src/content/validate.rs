@@ -137,6 +137,14 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
                 check.range(format!("{at}.shape.height"), *height, 0.005, 2.0);
                 check_profile(&mut check, &format!("{at}.shape"), profile, *radius, *wall);
             }
+            ShapeDef::Extrusion { x, y, z, outline, .. } => {
+                for (axis, range) in [("x", x), ("y", y), ("z", z)] {
+                    check.range(format!("{at}.shape.{axis}"), *range, 0.002, 2.0);
+                }
+                if let Some(problem) = crate::world::extrusion::outline_problem(outline) {
+                    check.fail(format!("{at}.shape.outline"), problem);
+                }
+            }
         }
         match (kind.mass, kind.density) {
             (Some(mass), None) => check.range(format!("{at}.mass"), mass, 0.001, 100.0),

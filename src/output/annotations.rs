@@ -294,6 +294,11 @@ fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotati
             }
         }
         ShapeSpec::Box { size, .. } => local.extend(box_corners(Vec3::from(size) / 2.0)),
+        // The hull of the outline's corners: exact for a convex outline, a little more than a
+        // star's.
+        ShapeSpec::Extrusion { size, axis, ref outline } => {
+            local.extend(crate::world::extrusion::Extrusion::new(size, outline, axis).convex_pieces().concat())
+        }
         ShapeSpec::Cylinder { radius, height } => {
             for step in 0..48 {
                 let angle = step as f32 / 48.0 * std::f32::consts::TAU;

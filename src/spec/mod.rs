@@ -16,7 +16,7 @@ pub use sample::{ClipChoice, reach, sample_clip};
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{ActorKind, LampKind, Pattern, Side};
+use crate::content::{ActorKind, Axis, LampKind, Pattern, Side};
 
 /// Version of the [`ClipSpec`] layout and of how it is simulated and drawn; bump it when a field
 /// changes meaning or the same spec would give other frames (5: Coulomb friction in Rapier).
@@ -234,13 +234,22 @@ pub enum ShapeSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         wall: Option<f32>,
     },
+    /// An outline pushed along `axis` through the box `size` ([`crate::world::extrusion`]):
+    /// `(a, b)` points as fractions of the box's size across the axis.
+    Extrusion {
+        size: [f32; 3],
+        axis: Axis,
+        outline: Vec<[f32; 2]>,
+    },
 }
 
 impl ShapeSpec {
     /// Half extents of the axis-aligned box around the shape in its own frame.
     pub fn half_extents(&self) -> [f32; 3] {
         match self {
-            ShapeSpec::Box { size, .. } => [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0],
+            ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } => {
+                [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0]
+            }
             ShapeSpec::Ball { radius } => [*radius; 3],
             ShapeSpec::Cylinder { radius, height } | ShapeSpec::Lathe { radius, height, .. } => {
                 [*radius, height / 2.0, *radius]

@@ -366,6 +366,11 @@ fn sample_shape(shape: &ShapeDef, rng: &mut ChaCha8Rng) -> ShapeSpec {
         ShapeDef::Cylinder { radius, height } => {
             ShapeSpec::Cylinder { radius: uniform(rng, *radius), height: uniform(rng, *height) }
         }
+        ShapeDef::Extrusion { x, y, z, axis, outline } => ShapeSpec::Extrusion {
+            size: [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)],
+            axis: *axis,
+            outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
+        },
     }
 }
 
@@ -580,7 +585,8 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
     match object.shape {
         ShapeSpec::Ball { radius } => radius,
         // Rounding only takes from the box's corners: the box's support bounds it.
-        ShapeSpec::Box { size, .. } => {
+        // An extruded outline lies within its box.
+        ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } => {
             // Support distance of a box: sum of |local_i| * half_i.
             local.x.abs() * size[0] / 2.0 + local.y.abs() * size[1] / 2.0 + local.z.abs() * size[2] / 2.0
         }

@@ -5,6 +5,7 @@
 //! a camera into the render app ([`spawn_visuals`], used by [`crate::capture`]). Both read their
 //! geometry from here, so what collides is what is drawn.
 
+pub mod extrusion;
 pub mod lathe;
 mod mesh_data;
 mod physics;
@@ -147,6 +148,9 @@ pub fn volume(shape: &crate::spec::ShapeSpec) -> f32 {
         ShapeSpec::Cylinder { radius, height } => PI * radius * radius * height,
         ShapeSpec::Lathe { radius, height, profile, wall } => {
             lathe::Lathe::new(*radius, *height, profile, *wall).mesh(lathe::MESH_SEGMENTS).volume()
+        }
+        ShapeSpec::Extrusion { size, axis, outline } => {
+            extrusion::Extrusion::new(*size, outline, *axis).mesh().volume()
         }
     }
 }

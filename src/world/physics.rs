@@ -53,6 +53,15 @@ fn object_colliders(shape: &ShapeSpec) -> (Collider, Option<Collider>) {
         ShapeSpec::Box { size, .. } => (Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0), None),
         ShapeSpec::Ball { radius } => (Collider::ball(radius), None),
         ShapeSpec::Cylinder { radius, height } => (Collider::cylinder(height / 2.0, radius), None),
+        ShapeSpec::Extrusion { size, axis, ref outline } => {
+            let pieces = super::extrusion::Extrusion::new(size, outline, axis).convex_pieces();
+            let hulls: Vec<(Vec3, Quat, Collider)> = pieces
+                .iter()
+                .filter_map(|points| Collider::convex_hull(points))
+                .map(|piece| (Vec3::ZERO, Quat::IDENTITY, piece))
+                .collect();
+            (Collider::compound(hulls), None)
+        }
     }
 }
 
@@ -179,6 +188,11 @@ mod tests {
                     height: middle(*height),
                     profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
                     wall: wall.map(middle),
+                },
+                ShapeDef::Extrusion { x, y, z, axis, outline } => ShapeSpec::Extrusion {
+                    size: [middle(*x), middle(*y), middle(*z)],
+                    axis: *axis,
+                    outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
                 },
             };
             let (body, part) = object_colliders(&shape);

@@ -135,6 +135,9 @@ fn object_mesh(shape: &ShapeSpec) -> Mesh {
         ShapeSpec::Box { size, .. } => Cuboid::new(size[0], size[1], size[2]).into(),
         ShapeSpec::Ball { radius } => Sphere::new(radius).mesh().uv(28, 18),
         ShapeSpec::Cylinder { radius, height } => Cylinder::new(radius, height).mesh().resolution(28).into(),
+        ShapeSpec::Extrusion { size, axis, ref outline } => {
+            mesh_of(super::extrusion::Extrusion::new(size, outline, axis).mesh())
+        }
     }
 }
 
