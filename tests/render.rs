@@ -38,7 +38,8 @@ fn render(renderer: &mut Renderer, clip: &PlannedClip) -> Vec<RgbImage> {
 
 /// The first clip index (from `from`) whose action is `action` and whose target satisfies `accept`.
 fn find_clip(content: &Content, action: &str, video: VideoSpec, accept: impl Fn(&PlannedClip) -> bool) -> PlannedClip {
-    for index in 0..3000 {
+    // Two role objects that both pass a filter are rare: search far enough to find them.
+    for index in 0..8000 {
         if synthact::plan::choose_action(content, index).unwrap().def.name != action {
             continue;
         }

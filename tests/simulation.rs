@@ -606,27 +606,7 @@ fn middle(range: synthact::content::Range) -> f32 {
 
 /// `kind`'s shape with every size `t` of the way through its range.
 fn shape_at(kind: &synthact::content::ObjectKindDef, t: f32) -> synthact::spec::ShapeSpec {
-    use synthact::content::ShapeDef;
-    use synthact::spec::ShapeSpec;
-    let at = |range: synthact::content::Range| range.0 + (range.1 - range.0) * t;
-    match &kind.shape {
-        ShapeDef::Box { x, y, z, rounding } => {
-            ShapeSpec::Box { size: [at(*x), at(*y), at(*z)], rounding: rounding.map_or(0.0, at) }
-        }
-        ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: at(*radius) },
-        ShapeDef::Cylinder { radius, height } => ShapeSpec::Cylinder { radius: at(*radius), height: at(*height) },
-        ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
-            radius: at(*radius),
-            height: at(*height),
-            profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
-            wall: wall.map(at),
-        },
-        ShapeDef::Extrusion { x, y, z, axis, outline } => ShapeSpec::Extrusion {
-            size: [at(*x), at(*y), at(*z)],
-            axis: *axis,
-            outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
-        },
-    }
+    synthact::spec::shape_from_def(&kind.shape, |range| range.0 + (range.1 - range.0) * t)
 }
 
 #[test]

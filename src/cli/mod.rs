@@ -13,7 +13,7 @@ mod progress;
 pub mod sheet;
 pub mod trial;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::audit::{Group, plan_catalogue, read_dataset};
 use crate::content::{DatasetConfigDef, load_dataset_config};
 use crate::dataset::{generate, merge, rerender};
-use crate::output::ClipLabel;
+use crate::output::{ClipLabel, LabelError};
 use bench::run_benchmark;
 use options::{ContentArgs, GenerateArgs, SelectionArgs, VideoArgs, layered, video_output};
 use progress::Reporter;
@@ -373,11 +373,26 @@ fn rerender_labels(args: RerenderArgs) -> anyhow::Result<()> {
                     crate::spec::SPEC_VERSION
                 );
             }
+            check_mesh_files(&path, &label)?;
             Ok(label)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     rerender(&labels, &args.out).with_context(|| format!("rendering into {}", args.out.display()))?;
     println!("rendered {} clip(s) into {}", labels.len(), args.out.display());
+    Ok(())
+}
+
+/// A label's mesh files must still hold the bytes it was made with, or the clip would not come
+/// back as it was.
+fn check_mesh_files(path: &Path, label: &ClipLabel) -> anyhow::Result<()> {
+    for (i, object) in label.spec.objects.iter().enumerate() {
+        let crate::spec::ShapeSpec::Mesh { path: file, hash, .. } = &object.shape else { continue };
+        if let Err(error) = crate::world::mesh_file::get(Path::new(file), hash) {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let field = format!("spec.objects[{i}].shape.Mesh.path");
+            return Err(LabelError::in_field(path, &text, &field, format!("mesh file {file}: {error}")).into());
+        }
+    }
     Ok(())
 }
 

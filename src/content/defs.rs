@@ -346,6 +346,41 @@ pub enum ShapeDef {
         axis: Axis,
         outline: Vec<(f32, f32)>,
     },
+    /// A mesh file (`.obj`, `.glb`, `.gltf`) beside the library, e.g. `meshes/teapot.glb`, scaled
+    /// so its longest side is `size` metres; it collides as its convex hull, or as a convex
+    /// decomposition when `collider: Decomposition` (a cup that something can fall into).
+    Mesh {
+        file: String,
+        size: Range,
+        #[serde(default)]
+        collider: MeshCollider,
+        /// What loading found in the file; set by [`crate::content::Content::load`].
+        #[serde(skip)]
+        loaded: Option<MeshFileInfo>,
+    },
+}
+
+/// How an object made from a mesh file collides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MeshCollider {
+    /// The mesh's convex hull: one piece, exact for convex things.
+    #[default]
+    Hull,
+    /// An approximate convex decomposition (V-HACD), computed once per file: hollows and handles.
+    Decomposition,
+}
+
+/// A mesh file as loading found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeshFileInfo {
+    /// Where it was read (the library's folder joined with `file`).
+    pub path: std::path::PathBuf,
+    /// FNV-1a 64 of its bytes, hex.
+    pub hash: String,
+    /// Its bounding box's sides, the longest 1.
+    pub proportions: [f32; 3],
+    /// Whether it brings its own texture, drawn instead of the kind's colors and patterns.
+    pub textured: bool,
 }
 
 /// One of an object's own axes.
@@ -371,6 +406,11 @@ impl Axis {
 impl ShapeDef {
     /// Traits a role can require of its object, as this shape allows them.
     pub fn has_trait(&self, wanted: ObjectTrait) -> bool {
+        if let ShapeDef::Mesh { .. } = self {
+            // Judged as its bounding box; but its top may not be flat, so nothing is set on it.
+            let on_it = matches!(wanted, ObjectTrait::Wide | ObjectTrait::Chunky | ObjectTrait::Container);
+            return !on_it && self.bounding_box().is_some_and(|shape| shape.has_trait(wanted));
+        }
         match (self, wanted) {
             (ShapeDef::Ball { .. }, ObjectTrait::CanRoll) => true,
             (ShapeDef::Ball { .. }, _) => false,
@@ -408,7 +448,16 @@ impl ShapeDef {
             (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container) => wall.is_some(),
             (_, ObjectTrait::Container) => false,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
+            // Answered above, as its bounding box.
+            (ShapeDef::Mesh { .. }, _) => false,
         }
+    }
+
+    /// A mesh's bounding box as a box shape of the same size ranges, once the file is loaded.
+    pub fn bounding_box(&self) -> Option<ShapeDef> {
+        let ShapeDef::Mesh { size, loaded: Some(info), .. } = self else { return None };
+        let [x, y, z] = info.proportions.map(|p| Range(p * size.0, p * size.1));
+        Some(ShapeDef::Box { x, y, z, rounding: None })
     }
 }
 
@@ -1041,6 +1090,12 @@ impl ActionDef {
 }
 
 impl ObjectKindDef {
+    /// Whether its name says its color: not for a mesh file drawn with its own texture.
+    pub fn names_color(&self) -> bool {
+        let textured = matches!(&self.shape, ShapeDef::Mesh { loaded: Some(info), .. } if info.textured);
+        self.say_color && !textured
+    }
+
     /// The plural noun: the declared one, or the noun with "es" after s, x, ch and sh, else "s".
     pub fn plural_noun(&self) -> String {
         match &self.plural {

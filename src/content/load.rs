@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::defs::{ActionDef, ObjectKindDef, ObjectLibraryDef, SceneDef};
+use super::defs::{ActionDef, MeshFileInfo, ObjectKindDef, ObjectLibraryDef, SceneDef, ShapeDef};
 use super::group::{GroupDef, apply_openings, load_groups};
 use super::locate::{LineCol, SourceMap};
 use super::validate;
@@ -134,9 +134,10 @@ impl Content {
         let mut actions = parse_dir::<ActionDef>(actions_dir, "action", &mut problems);
         let groups = load_groups(actions_dir, &mut problems);
         apply_openings(&mut actions, &groups, &mut problems);
-        let Some(objects) = objects else {
+        let Some(mut objects) = objects else {
             return Err(ContentError { problems });
         };
+        read_mesh_files(&mut objects, &mut problems);
         scenes.sort_by(|a, b| a.def.name.cmp(&b.def.name));
         actions.sort_by(|a, b| a.def.name.cmp(&b.def.name));
         let mut content =
@@ -180,6 +181,39 @@ impl Content {
             .iter()
             .filter(|scene| action.roles.iter().all(|role| self.scene_kinds(&scene.def).any(|kind| role.fits(kind))))
             .collect()
+    }
+}
+
+/// Reads every mesh file the library names (beside `objects.ron`, e.g. `meshes/teapot.glb`),
+/// once per file, and records what it found in the shape; a file that cannot be used is a problem
+/// at the kind's `file` field naming the file and what is wrong with it.
+fn read_mesh_files(library: &mut Loaded<ObjectLibraryDef>, problems: &mut Vec<Problem>) {
+    let folder = library.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut found = Vec::new();
+    for (i, kind) in library.def.kinds.iter().enumerate() {
+        let ShapeDef::Mesh { file, .. } = &kind.shape else { continue };
+        let path = folder.join(file);
+        match crate::world::mesh_file::load(&path) {
+            Ok(asset) => found.push((
+                i,
+                MeshFileInfo {
+                    path,
+                    hash: asset.hash.clone(),
+                    proportions: asset.proportions.to_array(),
+                    textured: asset.texture.is_some(),
+                },
+            )),
+            Err(error) => {
+                let problem =
+                    library.problem(&format!("kinds[{i}].shape.file"), format!("{}: {error}", path.display()));
+                problems.push(problem);
+            }
+        }
+    }
+    for (i, info) in found {
+        if let ShapeDef::Mesh { loaded, .. } = &mut library.def.kinds[i].shape {
+            *loaded = Some(info);
+        }
     }
 }
 

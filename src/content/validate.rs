@@ -145,6 +145,8 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
                     check.fail(format!("{at}.shape.outline"), problem);
                 }
             }
+            // The file itself was read and checked as the library loaded.
+            ShapeDef::Mesh { size, .. } => check.range(format!("{at}.shape.size"), *size, 0.01, 2.0),
         }
         match (kind.mass, kind.density) {
             (Some(mass), None) => check.range(format!("{at}.mass"), mass, 0.001, 100.0),

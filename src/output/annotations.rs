@@ -6,6 +6,7 @@
 //! schema is documented in `docs/labels.md`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use bevy::math::{Mat3, Quat, Vec2, Vec3};
 use image::GrayImage;
@@ -299,6 +300,11 @@ fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotati
         ShapeSpec::Extrusion { size, axis, ref outline } => {
             local.extend(crate::world::extrusion::Extrusion::new(size, outline, axis).convex_pieces().concat())
         }
+        // The hull of the mesh's points, or its box when the file is gone.
+        ShapeSpec::Mesh { ref path, ref hash, size, .. } => match crate::world::mesh_file::get(Path::new(path), hash) {
+            Ok(asset) => local.extend(asset.hull().iter().map(|p| *p * crate::world::mesh_file::scale_of(size))),
+            Err(_) => local.extend(box_corners(Vec3::from(size) / 2.0)),
+        },
         ShapeSpec::Cylinder { radius, height } => {
             for step in 0..48 {
                 let angle = step as f32 / 48.0 * std::f32::consts::TAU;

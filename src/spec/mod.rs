@@ -12,11 +12,11 @@ mod sample;
 
 pub use camera::{CameraAxes, CameraModel, box_corners};
 pub use rng::{RNG_NAME, clip_seed, stream};
-pub use sample::{ClipChoice, reach, sample_clip};
+pub use sample::{ClipChoice, reach, sample_clip, shape_from_def};
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::{ActorKind, Axis, LampKind, Pattern, Side};
+use crate::content::{ActorKind, Axis, LampKind, MeshCollider, Pattern, Side};
 
 /// Version of the [`ClipSpec`] layout and of how it is simulated and drawn; bump it when a field
 /// changes meaning or the same spec would give other frames (5: Coulomb friction in Rapier).
@@ -241,13 +241,21 @@ pub enum ShapeSpec {
         axis: Axis,
         outline: Vec<[f32; 2]>,
     },
+    /// A mesh file ([`crate::world::mesh_file`]) scaled to the box `size`: where it was read,
+    /// the hash of its bytes, and what it collides as.
+    Mesh {
+        path: String,
+        hash: String,
+        size: [f32; 3],
+        collider: MeshCollider,
+    },
 }
 
 impl ShapeSpec {
     /// Half extents of the axis-aligned box around the shape in its own frame.
     pub fn half_extents(&self) -> [f32; 3] {
         match self {
-            ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } => {
+            ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } | ShapeSpec::Mesh { size, .. } => {
                 [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0]
             }
             ShapeSpec::Ball { radius } => [*radius; 3],

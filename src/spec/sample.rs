@@ -163,14 +163,14 @@ pub(crate) fn fill_template(template: &str, names: &[String]) -> String {
 
 /// "a red mug", "an orange ball", "a tennis ball".
 fn object_name(kind: &ObjectKindDef, color: &str) -> String {
-    let phrase = if kind.say_color { format!("{color} {}", kind.noun) } else { kind.noun.clone() };
+    let phrase = if kind.names_color() { format!("{color} {}", kind.noun) } else { kind.noun.clone() };
     let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     format!("{article} {phrase}")
 }
 
 /// "red wooden blocks", "tennis balls": a stack's pieces, named together.
 fn plural_name(kind: &ObjectKindDef, color: &str) -> String {
-    if kind.say_color { format!("{color} {}", kind.plural_noun()) } else { kind.plural_noun() }
+    if kind.names_color() { format!("{color} {}", kind.plural_noun()) } else { kind.plural_noun() }
 }
 
 /// A texture from a list of patterns (none for an empty list or `Plain`).
@@ -350,27 +350,39 @@ fn sample_lighting(scene: &SceneDef, area: &Area, rng: &mut ChaCha8Rng) -> Light
 }
 
 fn sample_shape(shape: &ShapeDef, rng: &mut ChaCha8Rng) -> ShapeSpec {
+    shape_from_def(shape, |range| uniform(rng, range))
+}
+
+/// `shape` with each of its ranges turned into a number by `size`, called in the order the
+/// ranges are written (the order sampling draws them in); tests pass a fixed point of each range.
+pub fn shape_from_def(shape: &ShapeDef, mut size: impl FnMut(Range) -> f32) -> ShapeSpec {
     match shape {
         ShapeDef::Box { x, y, z, rounding } => {
-            let size = [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)];
+            let extents = [size(*x), size(*y), size(*z)];
             // Drawn only for rounded kinds, so sharp ones draw as they always did.
-            ShapeSpec::Box { size, rounding: rounding.map_or(0.0, |r| uniform(rng, r)) }
+            ShapeSpec::Box { size: extents, rounding: rounding.map_or(0.0, size) }
         }
-        ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: uniform(rng, *radius) },
+        ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: size(*radius) },
         ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
-            radius: uniform(rng, *radius),
-            height: uniform(rng, *height),
+            radius: size(*radius),
+            height: size(*height),
             profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
-            wall: wall.map(|wall| uniform(rng, wall)),
+            wall: wall.map(size),
         },
-        ShapeDef::Cylinder { radius, height } => {
-            ShapeSpec::Cylinder { radius: uniform(rng, *radius), height: uniform(rng, *height) }
-        }
+        ShapeDef::Cylinder { radius, height } => ShapeSpec::Cylinder { radius: size(*radius), height: size(*height) },
         ShapeDef::Extrusion { x, y, z, axis, outline } => ShapeSpec::Extrusion {
-            size: [uniform(rng, *x), uniform(rng, *y), uniform(rng, *z)],
+            size: [size(*x), size(*y), size(*z)],
             axis: *axis,
             outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
         },
+        ShapeDef::Mesh { size: longest, collider, loaded, .. } => {
+            // Loading has read every mesh file; without it the shape is a unit box nothing draws.
+            let (path, hash, proportions) = loaded.as_ref().map_or((String::new(), String::new(), [1.0; 3]), |info| {
+                (info.path.display().to_string(), info.hash.clone(), info.proportions)
+            });
+            let scale = size(*longest);
+            ShapeSpec::Mesh { path, hash, size: proportions.map(|p| p * scale), collider: *collider }
+        }
     }
 }
 
@@ -586,7 +598,7 @@ pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
         ShapeSpec::Ball { radius } => radius,
         // Rounding only takes from the box's corners: the box's support bounds it.
         // An extruded outline lies within its box.
-        ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } => {
+        ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } | ShapeSpec::Mesh { size, .. } => {
             // Support distance of a box: sum of |local_i| * half_i.
             local.x.abs() * size[0] / 2.0 + local.y.abs() * size[1] / 2.0 + local.z.abs() * size[2] / 2.0
         }

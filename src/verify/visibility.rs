@@ -182,8 +182,8 @@ fn placed_shapes(spec: &ClipSpec, trajectory: &Trajectory, frame: usize) -> Vec<
         // hides are a little larger than the drawn shape's.
         let solid = match object.shape {
             ShapeSpec::Lathe { radius, height, .. } => Solid::Cylinder { radius, half_height: height / 2.0 },
-            // An extruded outline is taken as its box.
-            ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } => {
+            // An extruded outline and a mesh are taken as their boxes.
+            ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } | ShapeSpec::Mesh { size, .. } => {
                 Solid::Box { half: Vec3::from(size) / 2.0 }
             }
             ShapeSpec::Ball { radius } => Solid::Ball { radius },

@@ -8,6 +8,7 @@
 pub mod extrusion;
 pub mod lathe;
 mod mesh_data;
+pub mod mesh_file;
 mod physics;
 pub mod rounded_box;
 pub mod texture;
@@ -152,5 +153,10 @@ pub fn volume(shape: &crate::spec::ShapeSpec) -> f32 {
         ShapeSpec::Extrusion { size, axis, outline } => {
             extrusion::Extrusion::new(*size, outline, *axis).mesh().volume()
         }
+        // What collides weighs: the hull or the decomposition's pieces, scaled from unit size.
+        ShapeSpec::Mesh { path, hash, size, collider } => match mesh_file::get(std::path::Path::new(path), hash) {
+            Ok(asset) => asset.volume(*collider) * mesh_file::scale_of(*size).powi(3),
+            Err(_) => size.iter().product(),
+        },
     }
 }

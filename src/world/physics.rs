@@ -54,15 +54,31 @@ fn object_colliders(shape: &ShapeSpec) -> (Collider, Option<Collider>) {
         ShapeSpec::Ball { radius } => (Collider::ball(radius), None),
         ShapeSpec::Cylinder { radius, height } => (Collider::cylinder(height / 2.0, radius), None),
         ShapeSpec::Extrusion { size, axis, ref outline } => {
-            let pieces = super::extrusion::Extrusion::new(size, outline, axis).convex_pieces();
-            let hulls: Vec<(Vec3, Quat, Collider)> = pieces
-                .iter()
-                .filter_map(|points| Collider::convex_hull(points))
-                .map(|piece| (Vec3::ZERO, Quat::IDENTITY, piece))
-                .collect();
-            (Collider::compound(hulls), None)
+            (convex_compound(super::extrusion::Extrusion::new(size, outline, axis).convex_pieces()), None)
+        }
+        ShapeSpec::Mesh { ref path, ref hash, size, collider } => {
+            match super::mesh_file::get(std::path::Path::new(path), hash) {
+                Ok(asset) => {
+                    let scale = super::mesh_file::scale_of(size);
+                    let pieces =
+                        asset.pieces(collider).iter().map(|piece| piece.iter().map(|p| *p * scale).collect()).collect();
+                    (convex_compound(pieces), None)
+                }
+                // A file that is gone collides as its box (rerender checks the files first).
+                Err(_) => (Collider::cuboid(size[0] / 2.0, size[1] / 2.0, size[2] / 2.0), None),
+            }
         }
     }
+}
+
+/// One collider of convex pieces, each the hull of its points.
+fn convex_compound(pieces: Vec<Vec<Vec3>>) -> Collider {
+    let hulls = pieces
+        .iter()
+        .filter_map(|points| Collider::convex_hull(points))
+        .map(|piece| (Vec3::ZERO, Quat::IDENTITY, piece))
+        .collect();
+    Collider::compound(hulls)
 }
 
 /// The mass of an object spread over its colliders: all of it on a lone collider, else one density
@@ -154,7 +170,7 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::{Content, ShapeDef};
+    use crate::content::Content;
 
     /// The volume a collider encloses. The engine's mass properties of a rounded cuboid leave its
     /// border out, so that one is measured from its inner box and border radius.
@@ -174,27 +190,7 @@ mod tests {
         let content = Content::load_builtin().unwrap();
         for kind in &content.objects.def.kinds {
             let middle = |r: crate::content::Range| (r.0 + r.1) / 2.0;
-            let shape = match &kind.shape {
-                ShapeDef::Box { x, y, z, rounding } => ShapeSpec::Box {
-                    size: [middle(*x), middle(*y), middle(*z)],
-                    rounding: rounding.map_or(0.0, middle),
-                },
-                ShapeDef::Ball { radius } => ShapeSpec::Ball { radius: middle(*radius) },
-                ShapeDef::Cylinder { radius, height } => {
-                    ShapeSpec::Cylinder { radius: middle(*radius), height: middle(*height) }
-                }
-                ShapeDef::Lathe { radius, height, profile, wall } => ShapeSpec::Lathe {
-                    radius: middle(*radius),
-                    height: middle(*height),
-                    profile: profile.iter().map(|(r, y)| [*r, *y]).collect(),
-                    wall: wall.map(middle),
-                },
-                ShapeDef::Extrusion { x, y, z, axis, outline } => ShapeSpec::Extrusion {
-                    size: [middle(*x), middle(*y), middle(*z)],
-                    axis: *axis,
-                    outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
-                },
-            };
+            let shape = crate::spec::shape_from_def(&kind.shape, middle);
             let (body, part) = object_colliders(&shape);
             let collider = collider_volume(&body) + part.as_ref().map_or(0.0, collider_volume);
             let drawn = crate::world::volume(&shape);

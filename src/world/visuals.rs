@@ -138,7 +138,49 @@ fn object_mesh(shape: &ShapeSpec) -> Mesh {
         ShapeSpec::Extrusion { size, axis, ref outline } => {
             mesh_of(super::extrusion::Extrusion::new(size, outline, axis).mesh())
         }
+        ShapeSpec::Mesh { ref path, ref hash, size, .. } => {
+            match super::mesh_file::get(std::path::Path::new(path), hash) {
+                Ok(asset) => {
+                    let mut data = asset.mesh.clone();
+                    let scale = super::mesh_file::scale_of(size);
+                    data.positions.iter_mut().for_each(|p| *p = p.map(|x| x * scale));
+                    mesh_of(data)
+                }
+                // A file that is gone is drawn as its box (rerender checks the files first).
+                Err(_) => Cuboid::new(size[0], size[1], size[2]).into(),
+            }
+        }
     }
+}
+
+/// An object's material: its color and pattern, or a mesh file's own texture.
+fn object_material(world: &mut World, object: &crate::spec::ObjectSpec) -> Handle<StandardMaterial> {
+    if let ShapeSpec::Mesh { ref path, ref hash, .. } = object.shape {
+        let asset = super::mesh_file::get(std::path::Path::new(path), hash).ok();
+        let texture = asset.as_ref().and_then(|asset| asset.texture.as_ref()).map(|image| {
+            let pixels =
+                image::imageops::resize(image, TEXTURE_SIZE, TEXTURE_SIZE, image::imageops::FilterType::Triangle);
+            tiling_image(world, pixels.into_raw())
+        });
+        let material = match texture {
+            Some(texture) => StandardMaterial {
+                base_color_texture: Some(texture),
+                perceptual_roughness: object.roughness,
+                metallic: object.metallic,
+                ..default()
+            },
+            None => return plain_object_material(world, object),
+        };
+        return world.resource_mut::<Assets<StandardMaterial>>().add(material);
+    }
+    plain_object_material(world, object)
+}
+
+/// The object's color, printed with its pattern repeated over its size.
+fn plain_object_material(world: &mut World, object: &crate::spec::ObjectSpec) -> Handle<StandardMaterial> {
+    let extent = object.shape.half_extents().into_iter().fold(0.0, f32::max) * 2.0;
+    let repeats = object.texture.map_or(1.0, |t| t.repeats_per_m * extent);
+    textured_material(world, object.color, object.roughness, object.metallic, object.texture.as_ref(), repeats)
 }
 
 /// Spawns the spec's surfaces, objects (at their initial poses), actor and lights into `world`
@@ -171,16 +213,7 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         .enumerate()
         .map(|(index, object)| {
             let mesh = mesh(world, object_mesh(&object.shape));
-            let extent = object.shape.half_extents().into_iter().fold(0.0, f32::max) * 2.0;
-            let repeats = object.texture.map_or(1.0, |t| t.repeats_per_m * extent);
-            let material = textured_material(
-                world,
-                object.color,
-                object.roughness,
-                object.metallic,
-                object.texture.as_ref(),
-                repeats,
-            );
+            let material = object_material(world, object);
             world
                 .spawn((ClipEntity, ObjectIndex(index), Mesh3d(mesh), MeshMaterial3d(material), object_start(object)))
                 .id()
