@@ -218,3 +218,36 @@ fn a_dataset_file_takes_video_formats_as_the_flag_does() {
     assert_eq!((problem.line, problem.field.as_str()), (2, "videos[1]"));
     assert!(problem.message.contains("`avi`"), "{}", problem.message);
 }
+
+/// The shipped object library with `edit` applied to its text, in a folder of its own.
+fn library_with(edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(default_objects_file()).unwrap();
+    let path = dir.path().join("objects.ron");
+    std::fs::write(&path, edit(&original)).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn misplaced_parts_and_their_unknown_colors_name_their_line_and_field() {
+    let handle = "place: Side(height: (0.45, 0.55)), turn: (-180.0, 180.0),";
+    let cases = [
+        // A handle on an end, a cap against the side, a part in a color the library lacks.
+        (handle, "place: End(axis: Y, sink: (0.0, 0.1)), turn: (-180.0, 180.0),", "place", "goes on the `Side`"),
+        ("place: End(axis: Y, sink: (0.5, 0.6)),", "place: Side(height: (0.4, 0.6)),", "place", "only a `Handle`"),
+        (
+            "colors: [\"white\", \"red\", \"blue\", \"black\", \"green\"], roughness: (0.4, 0.6)",
+            "colors: [\"teal\"]",
+            "colors[0]",
+            "teal",
+        ),
+        ("sink: (0.45, 0.55)", "sink: (0.45, 1.5)", "place.sink", "1.5"),
+    ];
+    for (from, to, field, said) in cases {
+        let (_dir, path) = library_with(|text| text.replacen(from, to, 1));
+        let problem = only_problem(Content::load(&default_scenes_dir(), &default_actions_dir(), &path).unwrap_err());
+        assert_eq!(problem.line, line_of(&path, to), "{problem}");
+        assert!(problem.field.contains(".parts[0].") && problem.field.ends_with(field), "{problem}");
+        assert!(problem.message.contains(said), "{problem}");
+    }
+}

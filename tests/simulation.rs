@@ -77,11 +77,15 @@ fn every_action_verifies_over_many_seeds_and_does_what_its_label_says() {
                 }
                 "falling_like_a_rock" => assert!(start.y - end.y > 0.1, "{at}: fell {:.3} m", start.y - end.y),
                 "move_closer" | "move_closer_to" => {
-                    assert!(distance(0) - distance(last) > 0.05, "{at}: {:.3} -> {:.3} m", distance(0), distance(last));
+                    // At least 15% closer, and by a few centimetres.
+                    let (from, to) = (distance(0), distance(last));
+                    assert!(to < 0.85 * from && from - to > 0.03, "{at}: {from:.3} -> {to:.3} m");
                     assert!(clip.trajectory.first_contact_between(main, other.unwrap()).is_none(), "{at}: touched");
-                    // Two hands move both objects; one hand moves only the first.
+                    // Two hands move both objects (a short gap may leave the second only a
+                    // centimetre or two to go); one hand moves only the first.
                     let second_moved = position(last, other.unwrap()).distance(position(0, other.unwrap()));
-                    assert_eq!(second_moved > 0.02, name == "move_closer", "{at}: second moved {second_moved:.3} m");
+                    let (least, most) = if name == "move_closer" { (0.01, f32::MAX) } else { (0.0, 0.02) };
+                    assert!((least..=most).contains(&second_moved), "{at}: second moved {second_moved:.3} m");
                 }
                 "move_apart" | "move_away_from" => {
                     assert!(distance(last) - distance(0) > 0.1, "{at}: {:.3} -> {:.3} m", distance(0), distance(last));
@@ -623,6 +627,9 @@ fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
         let mut object = base.objects[0].clone();
         object.kind = kind.name.clone();
         object.shape = shape_at(kind, t);
+        let colors = &content.objects.def.colors;
+        object.parts =
+            synthact::spec::sample_parts(kind, &object.shape, object.color, colors, &mut synthact::spec::AtFraction(t));
         (object.mass, object.friction, object.restitution) =
             (kind.mass.map_or(0.3, middle), middle(kind.friction), 0.05);
         let half_height = object.shape.half_extents()[1];
@@ -668,6 +675,15 @@ fn a_ball_dropped_into_every_container_ends_inside_it() {
     for (kind, t) in containers.iter().flat_map(|kind| [0.0, 0.5, 1.0].map(|t| (kind, t))) {
         let mut container = base.objects[0].clone();
         container.shape = shape_at(kind, t);
+        // Its own parts (a mug's handle), not those of the object it was copied from.
+        let colors = &content.objects.def.colors;
+        container.parts = synthact::spec::sample_parts(
+            kind,
+            &container.shape,
+            container.color,
+            colors,
+            &mut synthact::spec::AtFraction(t),
+        );
         let ShapeSpec::Lathe { radius, height, ref profile, wall: Some(wall) } = container.shape else {
             unreachable!()
         };
@@ -681,6 +697,7 @@ fn a_ball_dropped_into_every_container_ends_inside_it() {
         (container.rotation, container.held_until_frame, container.mass) =
             (Quat::IDENTITY.to_array(), None, kind.mass.map_or(0.3, middle));
         let mut ball = container.clone();
+        ball.parts.clear();
         // A ball that fits the opening and sinks below the rim (a plate is shallow).
         ball.shape = ShapeSpec::Ball { radius: (0.35 * opening).min(0.4 * (height - wall)).max(0.006) };
         (ball.mass, ball.restitution) = (0.03, 0.1);

@@ -165,7 +165,9 @@ fn frame_features(spec: &ClipSpec, poses: &[Pose], frame: u32) -> Vec<f64> {
 
 fn shape_one_hot(shape: &ShapeSpec) -> [f64; 3] {
     match shape {
-        ShapeSpec::Box { .. } | ShapeSpec::Extrusion { .. } | ShapeSpec::Mesh { .. } => [1.0, 0.0, 0.0],
+        ShapeSpec::Box { .. } | ShapeSpec::Extrusion { .. } | ShapeSpec::Mesh { .. } | ShapeSpec::Handle { .. } => {
+            [1.0, 0.0, 0.0]
+        }
         ShapeSpec::Ball { .. } => [0.0, 1.0, 0.0],
         ShapeSpec::Cylinder { .. } | ShapeSpec::Lathe { .. } => [0.0, 0.0, 1.0],
     }

@@ -92,7 +92,12 @@ pub fn annotation_camera(target: Handle<Image>) -> impl Bundle {
 pub fn spawn_annotation_twins(world: &mut World, spec: &ClipSpec, visuals: &VisualEntities) {
     let mut ids: Vec<(Entity, u32)> = Vec::new();
     for (index, entity) in visuals.objects.iter().enumerate() {
-        ids.push((*entity, spec.object_instance_id(index)));
+        let id = spec.object_instance_id(index);
+        ids.push((*entity, id));
+        // Its parts (a handle, a cap) are part of it.
+        for child in world.get::<Children>(*entity).map(|c| c.to_vec()).unwrap_or_default() {
+            ids.push((child, id));
+        }
     }
     for (index, actor) in visuals.actors.iter().enumerate() {
         let id = spec.actor_instance_id(index);

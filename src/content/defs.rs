@@ -295,6 +295,53 @@ pub struct ObjectKindDef {
     /// Patterns it may be printed with (see [`Pattern`]); default: plain.
     #[serde(default)]
     pub patterns: Vec<Pattern>,
+    /// Parts fixed to its body, each drawn in its own material: a mug's handle, a bottle's cap.
+    #[serde(default)]
+    pub parts: Vec<PartDef>,
+}
+
+/// A part of an object, fixed to its body (the kind's `shape`), sized and placed relative to it
+/// so that it fits every body the ranges draw.
+///
+/// Sizes are fractions of the body's bounding box: `x`, `y`, `z` of its width, height and
+/// depth; `radius`, `reach` and `thickness` of half its width; `height` and `span` of its height.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartDef {
+    /// What it is ("handle", "cap", "lid", "stem"); a kind with a `lid` or `cap` has `HasLid`.
+    pub name: String,
+    /// `Box`, `Cylinder`, `Ball`, `Lathe` or `Handle`, in fractions of the body (above).
+    pub shape: ShapeDef,
+    pub place: PartPlace,
+    /// Turn about the body's vertical axis, degrees, drawn per object: where a handle points.
+    #[serde(default = "no_turn")]
+    pub turn: Range,
+    /// Its colors; empty: the body's.
+    #[serde(default)]
+    pub colors: Vec<String>,
+    #[serde(default = "default_object_roughness")]
+    pub roughness: Range,
+    #[serde(default = "default_metallic")]
+    pub metallic: Range,
+    /// Whether it collides; a thin stem that would only catch on the table need not.
+    #[serde(default = "default_true")]
+    pub collides: bool,
+}
+
+fn no_turn() -> Range {
+    Range(0.0, 0.0)
+}
+
+/// Where a part sits on its body.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum PartPlace {
+    /// Beyond the body's face on this axis (`Y`: on top; `X`: at its right end), centred, sunk
+    /// into the body by `sink` (a fraction of the part's own extent along the axis; a lid over a
+    /// box's rim).
+    End { axis: Axis, sink: Range },
+    /// Against the body's side (its `+x` before the turn) at `height` (0 bottom, 1 top of the
+    /// body), sticking out: a handle.
+    Side { height: Range },
 }
 
 fn default_object_roughness() -> Range {
@@ -345,6 +392,13 @@ pub enum ShapeDef {
         z: Range,
         axis: Axis,
         outline: Vec<(f32, f32)>,
+    },
+    /// A loop standing out from a body's side, only as a part: `span` between where its ends
+    /// meet the body, `reach` out from it, a round bar `thickness` thick (see [`PartDef`]).
+    Handle {
+        span: Range,
+        reach: Range,
+        thickness: Range,
     },
     /// A mesh file (`.obj`, `.glb`, `.gltf`) beside the library, e.g. `meshes/teapot.glb`, scaled
     /// so its longest side is `size` metres; it collides as its convex hull, or as a convex
@@ -406,6 +460,10 @@ impl Axis {
 impl ShapeDef {
     /// Traits a role can require of its object, as this shape allows them.
     pub fn has_trait(&self, wanted: ObjectTrait) -> bool {
+        if let ShapeDef::Handle { .. } = self {
+            // Only ever a part.
+            return false;
+        }
         if let ShapeDef::Mesh { .. } = self {
             // Judged as its bounding box; but its top may not be flat, so nothing is set on it.
             let on_it = matches!(wanted, ObjectTrait::Wide | ObjectTrait::Chunky | ObjectTrait::Container);
@@ -447,9 +505,11 @@ impl ShapeDef {
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Long) => false,
             (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container) => wall.is_some(),
             (_, ObjectTrait::Container) => false,
+            // A lid is a part: see [`ObjectKindDef::has_trait`].
+            (_, ObjectTrait::HasLid) => false,
             (_, ObjectTrait::CanSlide | ObjectTrait::CanStand) => true,
             // Answered above, as its bounding box.
-            (ShapeDef::Mesh { .. }, _) => false,
+            (ShapeDef::Mesh { .. } | ShapeDef::Handle { .. }, _) => false,
         }
     }
 
@@ -485,8 +545,11 @@ pub enum ObjectTrait {
     /// A lying box at least 1.8 times as long (along the image's right, as role objects face the
     /// camera) as it is deep, for every size: a turn of it shows plainly.
     Long,
-    /// Hollow with an open top (a lathe shape with a wall): something can be put or dropped into it.
+    /// Hollow with an open top (a lathe shape with a wall, no lid): something can be put or
+    /// dropped into it.
     Container,
+    /// Closed by a part named `lid` or `cap` (a jar, a bottle, a box with a lid).
+    HasLid,
 }
 
 /// The visible actor that conducts an action.
@@ -602,7 +665,7 @@ pub struct RoleDef {
 impl RoleDef {
     /// Whether an object of `kind` can play this role.
     pub fn fits(&self, kind: &ObjectKindDef) -> bool {
-        self.requires.iter().all(|wanted| kind.shape.has_trait(*wanted))
+        self.requires.iter().all(|wanted| kind.has_trait(*wanted))
     }
 }
 
@@ -1090,6 +1153,17 @@ impl ActionDef {
 }
 
 impl ObjectKindDef {
+    /// Whether it has a trait: its shape's, as its parts allow (nothing lands on or stacks onto a
+    /// part on top, and a lid closes a container).
+    pub fn has_trait(&self, wanted: ObjectTrait) -> bool {
+        let on_top = self.parts.iter().any(|part| matches!(part.place, PartPlace::End { axis: Axis::Y, .. }));
+        match wanted {
+            ObjectTrait::HasLid => self.parts.iter().any(|part| part.name == "lid" || part.name == "cap"),
+            ObjectTrait::Wide | ObjectTrait::Chunky | ObjectTrait::Container if on_top => false,
+            _ => self.shape.has_trait(wanted),
+        }
+    }
+
     /// Whether its name says its color: not for a mesh file drawn with its own texture.
     pub fn names_color(&self) -> bool {
         let textured = matches!(&self.shape, ShapeDef::Mesh { loaded: Some(info), .. } if info.textured);

@@ -147,6 +147,10 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
             }
             // The file itself was read and checked as the library loaded.
             ShapeDef::Mesh { size, .. } => check.range(format!("{at}.shape.size"), *size, 0.01, 2.0),
+            ShapeDef::Handle { .. } => check.fail(format!("{at}.shape"), "a `Handle` is only a part (see `parts`)"),
+        }
+        for (j, part) in kind.parts.iter().enumerate() {
+            check_part(&mut check, &format!("{at}.parts[{j}]"), part, &colors);
         }
         match (kind.mass, kind.density) {
             (Some(mass), None) => check.range(format!("{at}.mass"), mass, 0.001, 100.0),
@@ -164,6 +168,61 @@ fn validate_library(library: &Loaded<ObjectLibraryDef>, problems: &mut Vec<Probl
     if def.kinds.is_empty() {
         check.fail("kinds", "the library needs at least one object kind");
     }
+}
+
+/// A part: a shape in fractions of its body (0.01 to 3 of each), placed where its shape can go
+/// (a `Handle` against the side, anything else on an end), in the library's colors.
+fn check_part(check: &mut Checker<ObjectLibraryDef>, at: &str, part: &PartDef, colors: &BTreeSet<&str>) {
+    check.name(&format!("{at}.name"), &part.name);
+    let fraction = |check: &mut Checker<ObjectLibraryDef>, name: &str, range: Range| {
+        check.range(format!("{at}.shape.{name}"), range, 0.01, 3.0)
+    };
+    match &part.shape {
+        ShapeDef::Box { x, y, z, rounding } => {
+            [("x", x), ("y", y), ("z", z)].into_iter().for_each(|(name, r)| fraction(check, name, *r));
+            if let Some(rounding) = rounding {
+                check.range(format!("{at}.shape.rounding"), *rounding, 0.0, 1.0);
+            }
+        }
+        ShapeDef::Ball { radius } => fraction(check, "radius", *radius),
+        ShapeDef::Cylinder { radius, height } => {
+            fraction(check, "radius", *radius);
+            fraction(check, "height", *height);
+        }
+        ShapeDef::Lathe { radius, height, profile, wall } => {
+            fraction(check, "radius", *radius);
+            fraction(check, "height", *height);
+            check_profile(check, &format!("{at}.shape"), profile, *radius, *wall);
+        }
+        ShapeDef::Handle { span, reach, thickness } => {
+            [("span", span), ("reach", reach), ("thickness", thickness)]
+                .into_iter()
+                .for_each(|(name, r)| fraction(check, name, *r));
+        }
+        ShapeDef::Extrusion { .. } | ShapeDef::Mesh { .. } => {
+            check.fail(format!("{at}.shape"), "a part is a `Box`, `Cylinder`, `Ball`, `Lathe` or `Handle`")
+        }
+    }
+    let handle = matches!(part.shape, ShapeDef::Handle { .. });
+    match part.place {
+        PartPlace::End { sink, .. } if !handle => check.range(format!("{at}.place.sink"), sink, 0.0, 1.0),
+        PartPlace::Side { height } if handle => check.range(format!("{at}.place.height"), height, 0.0, 1.0),
+        PartPlace::End { .. } => check.fail(format!("{at}.place"), "a `Handle` goes on the `Side`"),
+        PartPlace::Side { .. } => {
+            check.fail(format!("{at}.place"), "only a `Handle` goes on the `Side`; other parts on an `End`")
+        }
+    }
+    check.range(format!("{at}.turn"), part.turn, -360.0, 360.0);
+    for (k, color) in part.colors.iter().enumerate() {
+        if !colors.contains(color.as_str()) {
+            check.fail(
+                format!("{at}.colors[{k}]"),
+                format!("unknown color `{color}`; the library defines: {}", joined(colors)),
+            );
+        }
+    }
+    check.range(format!("{at}.roughness"), part.roughness, 0.0, 1.0);
+    check.range(format!("{at}.metallic"), part.metallic, 0.0, 1.0);
 }
 
 /// The largest extent or distance from the origin a scene may use, metres.

@@ -13,7 +13,7 @@ use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
 use crate::simulation::{Body, Trajectory};
-use crate::spec::{CameraModel, ClipSpec, ShapeSpec, box_corners};
+use crate::spec::{CameraModel, ClipSpec, ObjectSpec, ShapeSpec, box_corners};
 
 /// Version of the `annotations.json` schema; bump it when a field changes meaning.
 pub const ANNOTATIONS_VERSION: u32 = 1;
@@ -75,10 +75,18 @@ pub struct ObjectAnnotations {
     pub name: String,
     /// The action role it plays, or `None` for a distractor or a prop.
     pub role: Option<String>,
-    /// Full extents of its 3D box along its local axes, metres.
+    /// Full extents of its 3D box along its local axes, metres: its body and parts.
     pub size: [f32; 3],
+    /// Where that box's centre is in its local frame, when parts (a mug's handle) move it off
+    /// the body's centre; absent when it is the centre.
+    #[serde(default, skip_serializing_if = "is_origin")]
+    pub box_offset: [f32; 3],
     /// One per video frame.
     pub frames: Vec<ObjectFrame>,
+}
+
+fn is_origin(offset: &[f32; 3]) -> bool {
+    *offset == [0.0; 3]
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,7 +198,8 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
         .iter()
         .enumerate()
         .map(|(index, object)| {
-            let half = Vec3::from(object.shape.half_extents());
+            // The box round the body and its parts (a mug's handle).
+            let (offset, half) = object.bounds();
             let frames = trajectory
                 .frames
                 .iter()
@@ -207,7 +216,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
                         None => (None, None, None),
                         Some(None) => (None, Some(0), Some(0.0)),
                         Some(Some((count, [x0, y0, x1, y1]))) => {
-                            let area = silhouette_area(camera, &object.shape, centre, rotation);
+                            let area = silhouette_area(camera, object, centre, rotation);
                             let fraction = (area >= 1.0).then(|| (count as f32 / area).min(1.0));
                             (Some([x0 as f32, y0 as f32, x1 as f32, y1 as f32]), Some(count), fraction)
                         }
@@ -220,7 +229,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
                         rotation: pose.rotation,
                         linear_velocity: motion.linear,
                         angular_velocity: motion.angular,
-                        box_2d: camera.project_box(centre, rotation, half),
+                        box_2d: camera.project_box(centre + rotation * offset, rotation, half),
                         in_frame: camera.project(centre).is_some_and(|pixel| camera.in_frame(pixel, 0.0)),
                     }
                 })
@@ -231,6 +240,7 @@ pub fn annotate(spec: &ClipSpec, trajectory: &Trajectory, masks: Option<&[MaskSt
                 name: object.name.clone(),
                 role: object.role.clone(),
                 size: (half * 2.0).to_array(),
+                box_offset: offset.to_array(),
                 frames,
             }
         })
@@ -283,8 +293,9 @@ fn opencv_extrinsics(position: Vec3, rotation: Quat) -> [[f32; 4]; 3] {
 
 /// The area in pixels, inside the image, that a shape would cover with nothing in front of it:
 /// the convex hull of points on its surface, projected (the shapes are convex).
-fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotation: Quat) -> f32 {
+fn silhouette_area(camera: &CameraModel, object: &ObjectSpec, centre: Vec3, rotation: Quat) -> f32 {
     let mut local = Vec::new();
+    let shape = &object.shape;
     match *shape {
         ShapeSpec::Lathe { radius, height, ref profile, wall } => {
             for point in crate::world::lathe::Lathe::new(radius, height, profile, wall).outer {
@@ -294,7 +305,7 @@ fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotati
                 }
             }
         }
-        ShapeSpec::Box { size, .. } => local.extend(box_corners(Vec3::from(size) / 2.0)),
+        ShapeSpec::Box { .. } | ShapeSpec::Handle { .. } => local.extend(box_corners(Vec3::from(shape.half_extents()))),
         // The hull of the outline's corners: exact for a convex outline, a little more than a
         // star's.
         ShapeSpec::Extrusion { size, axis, ref outline } => {
@@ -322,6 +333,11 @@ fn silhouette_area(camera: &CameraModel, shape: &ShapeSpec, centre: Vec3, rotati
                 }
             }
         }
+    }
+    // With the corners of its parts' boxes: the hull takes in a handle.
+    for part in &object.parts {
+        let (offset, turn) = (Vec3::from(part.offset), Quat::from_array(part.rotation));
+        local.extend(box_corners(Vec3::from(part.shape.half_extents())).map(|corner| offset + turn * corner));
     }
     let mut points = Vec::with_capacity(local.len());
     for point in local {

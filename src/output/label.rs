@@ -156,6 +156,15 @@ impl ClipLabel {
                     "position, rotation and size must be finite and in range",
                 );
             }
+            for (j, part) in object.parts.iter().enumerate() {
+                let size = part.shape.half_extents();
+                if !within(&part.offset) || !within(&part.rotation) || !size.iter().all(|h| *h > 0.0 && *h <= 100.0) {
+                    return problem(
+                        format!("spec.objects[{i}].parts[{j}].offset"),
+                        "a part's offset, rotation and size must be finite and in range",
+                    );
+                }
+            }
         }
         for (j, actor) in spec.actors.iter().enumerate() {
             if let Some(grip) = actor.grips.iter().find(|grip| grip.object >= spec.objects.len()) {

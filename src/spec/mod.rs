@@ -12,8 +12,9 @@ mod sample;
 
 pub use camera::{CameraAxes, CameraModel, box_corners};
 pub use rng::{RNG_NAME, clip_seed, stream};
-pub use sample::{ClipChoice, reach, sample_clip, shape_from_def};
+pub use sample::{AtFraction, ClipChoice, Draws, reach, sample_clip, sample_parts, shape_from_def};
 
+use bevy::math::{Quat, Vec3};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{ActorKind, Axis, LampKind, MeshCollider, Pattern, Side};
@@ -241,6 +242,13 @@ pub enum ShapeSpec {
         axis: Axis,
         outline: Vec<[f32; 2]>,
     },
+    /// A round bar bent in a half loop, as a part ([`crate::world::handle`]): its ends `span`
+    /// apart along y, standing `reach` out along +x, `thickness` thick; centred on its box.
+    Handle {
+        span: f32,
+        reach: f32,
+        thickness: f32,
+    },
     /// A mesh file ([`crate::world::mesh_file`]) scaled to the box `size`: where it was read,
     /// the hash of its bytes, and what it collides as.
     Mesh {
@@ -259,6 +267,9 @@ impl ShapeSpec {
                 [size[0] / 2.0, size[1] / 2.0, size[2] / 2.0]
             }
             ShapeSpec::Ball { radius } => [*radius; 3],
+            ShapeSpec::Handle { span, reach, thickness } => {
+                [reach / 2.0 + thickness, span / 2.0 + thickness, *thickness]
+            }
             ShapeSpec::Cylinder { radius, height } | ShapeSpec::Lathe { radius, height, .. } => {
                 [*radius, height / 2.0, *radius]
             }
@@ -291,6 +302,49 @@ pub struct ObjectSpec {
     /// A prop that never moves (a ramp).
     pub fixed: bool,
     pub texture: Option<TextureSpec>,
+    /// Parts fixed to the body (a handle, a cap), in the object's frame.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartSpec>,
+}
+
+impl ObjectSpec {
+    /// The box round its body and parts in its own frame: its centre and half extents.
+    pub fn bounds(&self) -> (Vec3, Vec3) {
+        let half = Vec3::from(self.shape.half_extents());
+        let corners = self.parts.iter().flat_map(|part| {
+            let (offset, turn) = (Vec3::from(part.offset), Quat::from_array(part.rotation));
+            box_corners(Vec3::from(part.shape.half_extents())).map(move |corner| offset + turn * corner)
+        });
+        let (low, high) = corners.fold((-half, half), |(low, high), p| (low.min(p), high.max(p)));
+        ((low + high) / 2.0, (high - low) / 2.0)
+    }
+
+    /// The radius of the disc round its centre that its body and parts stand within.
+    pub fn footprint_radius(&self) -> f32 {
+        let [hx, _, hz] = self.shape.half_extents();
+        let part = |part: &PartSpec| {
+            let [px, _, pz] = part.shape.half_extents();
+            Vec3::new(part.offset[0], 0.0, part.offset[2]).length() + px.hypot(pz)
+        };
+        self.parts.iter().map(part).fold(hx.max(hz), f32::max)
+    }
+}
+
+/// A part fixed to an object's body, drawn in its own material.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartSpec {
+    /// What it is: "handle", "cap", "lid".
+    pub name: String,
+    pub shape: ShapeSpec,
+    /// Its centre in the object's frame, metres.
+    pub offset: [f32; 3],
+    /// Its rotation in the object's frame (x, y, z, w).
+    pub rotation: [f32; 4],
+    pub color: [f32; 3],
+    pub roughness: f32,
+    pub metallic: f32,
+    /// Whether it has a collider.
+    pub collides: bool,
 }
 
 /// An actor: what it looks like and where its contact point is over time.

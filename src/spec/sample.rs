@@ -9,8 +9,10 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 mod actor;
+mod parts;
 
 use actor::{facing_rotation, sample_actors};
+pub use parts::{AtFraction, Draws, sample_parts};
 
 use super::camera::{CameraAxes, CameraModel};
 use super::rng::{RNG_NAME, clip_seed, stream};
@@ -375,6 +377,9 @@ pub fn shape_from_def(shape: &ShapeDef, mut size: impl FnMut(Range) -> f32) -> S
             axis: *axis,
             outline: outline.iter().map(|(a, b)| [*a, *b]).collect(),
         },
+        ShapeDef::Handle { span, reach, thickness } => {
+            ShapeSpec::Handle { span: size(*span), reach: size(*reach), thickness: size(*thickness) }
+        }
         ShapeDef::Mesh { size: longest, collider, loaded, .. } => {
             // Loading has read every mesh file; without it the shape is a unit box nothing draws.
             let (path, hash, proportions) = loaded.as_ref().map_or((String::new(), String::new(), [1.0; 3]), |info| {
@@ -406,6 +411,19 @@ fn sample_object(
         (None, Some(density)) => uniform(rng, density) * crate::world::volume(&shape),
         (None, None) => uniform(rng, Range(0.1, 0.1)),
     };
+    let (friction, restitution) = (uniform(rng, kind.friction), uniform(rng, kind.restitution));
+    // Objects' patterns repeat about 25 times a metre (a few times across a mug).
+    let texture = sample_texture(&kind.patterns, Range(15.0, 40.0), rng);
+    // Drawn last, so kinds without parts sample as they always did.
+    let parts = sample_parts(kind, &shape, color.srgb, colors, rng);
+    let mass = match kind.density {
+        // Parts weigh as the body does for their volume.
+        Some(_) if kind.mass.is_none() && !parts.is_empty() => {
+            let body = crate::world::volume(&shape);
+            mass * (body + parts.iter().map(|part| crate::world::volume(&part.shape)).sum::<f32>()) / body.max(1e-12)
+        }
+        _ => mass,
+    };
     ObjectSpec {
         kind: kind.name.clone(),
         name: object_name(kind, &color.name),
@@ -416,14 +434,14 @@ fn sample_object(
         roughness,
         metallic,
         mass,
-        friction: uniform(rng, kind.friction),
-        restitution: uniform(rng, kind.restitution),
+        friction,
+        restitution,
         position: [0.0; 3],
         rotation: Quat::IDENTITY.to_array(),
         held_until_frame: None,
         fixed: false,
-        // Objects' patterns repeat about 25 times a metre (a few times across a mug).
-        texture: sample_texture(&kind.patterns, Range(15.0, 40.0), rng),
+        texture,
+        parts,
     }
 }
 
@@ -497,6 +515,7 @@ fn ramp_object(ground: Vec3, uphill: Vec3, size: [f32; 3], angle: f32, color: [f
         held_until_frame: None,
         fixed: true,
         texture: None,
+        parts: Vec::new(),
     }
 }
 
@@ -592,15 +611,25 @@ fn set_up_roles(
 
 /// How far an object's surface is from its centre along a world direction.
 pub fn reach(object: &ObjectSpec, direction: Vec3) -> f32 {
-    let rotation = Quat::from_array(object.rotation);
-    let local = rotation.inverse() * direction;
-    match object.shape {
+    let local = Quat::from_array(object.rotation).inverse() * direction;
+    // A part reaches as far as its centre's offset along the direction plus its own reach.
+    let parts = object.parts.iter().map(|part| {
+        let rotation = Quat::from_array(part.rotation);
+        Vec3::from(part.offset).dot(local) + shape_reach(&part.shape, rotation.inverse() * local)
+    });
+    parts.fold(shape_reach(&object.shape, local), f32::max)
+}
+
+/// How far a shape's surface is from its centre along a direction in its own frame.
+fn shape_reach(shape: &ShapeSpec, local: Vec3) -> f32 {
+    match *shape {
         ShapeSpec::Ball { radius } => radius,
-        // Rounding only takes from the box's corners: the box's support bounds it.
-        // An extruded outline lies within its box.
-        ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } | ShapeSpec::Mesh { size, .. } => {
+        // Rounding only takes from the box's corners: the box's support bounds it. An extruded
+        // outline, a mesh and a handle lie within their boxes.
+        ShapeSpec::Box { .. } | ShapeSpec::Extrusion { .. } | ShapeSpec::Mesh { .. } | ShapeSpec::Handle { .. } => {
             // Support distance of a box: sum of |local_i| * half_i.
-            local.x.abs() * size[0] / 2.0 + local.y.abs() * size[1] / 2.0 + local.z.abs() * size[2] / 2.0
+            let half = Vec3::from(shape.half_extents());
+            local.abs().dot(half)
         }
         // A lathe shape reaches no farther than the cylinder of its largest radius.
         ShapeSpec::Cylinder { radius, height } | ShapeSpec::Lathe { radius, height, .. } => {
@@ -659,8 +688,7 @@ fn place_distractors(
         let kind = *pick(rng, &kinds);
         let taken: Vec<String> = objects.iter().filter(|o| o.role.is_some()).map(|o| o.color_word.clone()).collect();
         let mut object = sample_object(kind, &content.objects.def.colors, &taken, None, rng);
-        let [hx, hy, hz] = object.shape.half_extents();
-        let radius = hx.max(hz);
+        let (hy, radius) = (object.shape.half_extents()[1], object.footprint_radius());
         let yaw = rng.random_range(0.0..std::f32::consts::TAU);
         let mut placed = false;
         for _try in 0..30 {
@@ -687,10 +715,8 @@ fn place_distractors(
 /// Discs on the ground that nothing else may be placed in: every object's footprint with a margin,
 /// and points finely along each actor's path.
 fn zones_to_keep_clear(objects: &[ObjectSpec], actors: &[ActorSpec]) -> Vec<(Vec3, f32)> {
-    let mut zones: Vec<(Vec3, f32)> = objects
-        .iter()
-        .map(|o| (Vec3::from(o.position), o.shape.half_extents()[0].max(o.shape.half_extents()[2]) + 0.04))
-        .collect();
+    let mut zones: Vec<(Vec3, f32)> =
+        objects.iter().map(|o| (Vec3::from(o.position), o.footprint_radius() + 0.04)).collect();
     for actor in actors {
         if let (Some(first), Some(last)) = (actor.path.first(), actor.path.last()) {
             let steps = 40;
@@ -754,25 +780,22 @@ fn place_clutter(
     let stackable: Vec<&ObjectKindDef> = kinds
         .iter()
         .copied()
-        .filter(|k| {
-            k.shape.has_trait(crate::content::ObjectTrait::Chunky)
-                && k.shape.has_trait(crate::content::ObjectTrait::Squat)
-        })
+        .filter(|k| k.has_trait(crate::content::ObjectTrait::Chunky) && k.has_trait(crate::content::ObjectTrait::Squat))
         .collect();
     if stack && !stackable.is_empty() {
         let kind = *pick(rng, &stackable);
         let mut piece = sample_object(kind, &content.objects.def.colors, &[], None, rng);
         let count = rng.random_range(2..=3u32);
         let yaw = rng.random_range(0.0..std::f32::consts::TAU);
-        let [hx, hy, hz] = piece.shape.half_extents();
-        if let Some(ground) = free_spot(area, &zones, hx.max(hz), rng) {
+        let (hy, radius) = (piece.shape.half_extents()[1], piece.footprint_radius());
+        if let Some(ground) = free_spot(area, &zones, radius, rng) {
             for level in 0..count {
                 let twist = Quat::from_rotation_y(yaw + rng.random_range(-0.08..=0.08f32));
                 piece.position = (ground + Vec3::Y * (hy + level as f32 * 2.0 * hy)).to_array();
                 piece.rotation = twist.to_array();
                 objects.push(piece.clone());
             }
-            zones.push((ground, hx.max(hz) + 0.04));
+            zones.push((ground, radius + 0.04));
         }
     }
     if held && !kinds.is_empty() {
@@ -780,8 +803,8 @@ fn place_clutter(
         let mut object = sample_object(kind, &content.objects.def.colors, &[], None, rng);
         let height = rng.random_range(0.1..=0.2f32);
         let yaw = rng.random_range(0.0..std::f32::consts::TAU);
-        let [hx, hy, hz] = object.shape.half_extents();
-        if let Some(ground) = free_spot(area, &zones, hx.max(hz) + 0.06, rng) {
+        let (hy, radius) = (object.shape.half_extents()[1], object.footprint_radius());
+        if let Some(ground) = free_spot(area, &zones, radius + 0.06, rng) {
             object.position = (ground + Vec3::Y * (height + hy)).to_array();
             object.rotation = Quat::from_rotation_y(yaw).to_array();
             // Held past the last frame: it never drops.

@@ -183,8 +183,8 @@ fn placed_shapes(spec: &ClipSpec, trajectory: &Trajectory, frame: usize) -> Vec<
         let solid = match object.shape {
             ShapeSpec::Lathe { radius, height, .. } => Solid::Cylinder { radius, half_height: height / 2.0 },
             // An extruded outline and a mesh are taken as their boxes.
-            ShapeSpec::Box { size, .. } | ShapeSpec::Extrusion { size, .. } | ShapeSpec::Mesh { size, .. } => {
-                Solid::Box { half: Vec3::from(size) / 2.0 }
+            ShapeSpec::Box { .. } | ShapeSpec::Extrusion { .. } | ShapeSpec::Mesh { .. } | ShapeSpec::Handle { .. } => {
+                Solid::Box { half: Vec3::from(object.shape.half_extents()) }
             }
             ShapeSpec::Ball { radius } => Solid::Ball { radius },
             ShapeSpec::Cylinder { radius, height } => Solid::Cylinder { radius, half_height: height / 2.0 },

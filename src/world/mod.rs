@@ -6,6 +6,7 @@
 //! geometry from here, so what collides is what is drawn.
 
 pub mod extrusion;
+pub mod handle;
 pub mod lathe;
 mod mesh_data;
 pub mod mesh_file;
@@ -152,6 +153,9 @@ pub fn volume(shape: &crate::spec::ShapeSpec) -> f32 {
         }
         ShapeSpec::Extrusion { size, axis, outline } => {
             extrusion::Extrusion::new(*size, outline, *axis).mesh().volume()
+        }
+        ShapeSpec::Handle { span, reach, thickness } => {
+            handle::Handle { span: *span, reach: *reach, thickness: *thickness }.mesh().volume()
         }
         // What collides weighs: the hull or the decomposition's pieces, scaled from unit size.
         ShapeSpec::Mesh { path, hash, size, collider } => match mesh_file::get(std::path::Path::new(path), hash) {

@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use bevy_rapier3d::prelude::*;
 
 use super::{Actor, ClipEntity, ObjectIndex, PartShape, actor_parts, actor_start, object_start};
-use crate::spec::{ClipSpec, ShapeSpec};
+use crate::spec::{ClipSpec, ObjectSpec, ShapeSpec};
 
 /// Entities of the physics world, indexed like the spec.
 #[derive(Debug, Clone)]
@@ -25,12 +25,25 @@ impl PhysicsEntities {
     }
 }
 
-/// An object's colliders: the one on its body, and the pieces that go on a child entity.
+/// An object's colliders: the one on its body, and those that go on child entities with their
+/// place on the body (a lathe's wall, its parts).
+fn object_colliders(object: &ObjectSpec) -> (Collider, Vec<(Collider, Transform)>) {
+    let (body, extra) = shape_colliders(&object.shape);
+    let mut extras: Vec<(Collider, Transform)> = extra.into_iter().map(|c| (c, Transform::IDENTITY)).collect();
+    for part in object.parts.iter().filter(|part| part.collides) {
+        let place = Transform::from_translation(Vec3::from(part.offset)).with_rotation(Quat::from_array(part.rotation));
+        let (main, extra) = shape_colliders(&part.shape);
+        extras.extend(std::iter::once(main).chain(extra).map(|collider| (collider, place)));
+    }
+    (body, extras)
+}
+
+/// A shape's colliders: the one on its body, and the pieces that go on a child entity.
 ///
 /// A lathe's flat foot stands alone on the body: in one compound with the wall pieces, Rapier's
 /// contact with the table let it sink a few millimetres, creep and, for wide flat feet (a bowl,
 /// a plate), rock with growing swings; as two colliders it rests still.
-fn object_colliders(shape: &ShapeSpec) -> (Collider, Option<Collider>) {
+fn shape_colliders(shape: &ShapeSpec) -> (Collider, Option<Collider>) {
     match *shape {
         ShapeSpec::Lathe { radius, height, ref profile, wall } => {
             // Convex pieces, never a triangle mesh: dynamic bodies need solid volumes.
@@ -55,6 +68,9 @@ fn object_colliders(shape: &ShapeSpec) -> (Collider, Option<Collider>) {
         ShapeSpec::Cylinder { radius, height } => (Collider::cylinder(height / 2.0, radius), None),
         ShapeSpec::Extrusion { size, axis, ref outline } => {
             (convex_compound(super::extrusion::Extrusion::new(size, outline, axis).convex_pieces()), None)
+        }
+        ShapeSpec::Handle { span, reach, thickness } => {
+            (convex_compound(super::handle::Handle { span, reach, thickness }.convex_pieces()), None)
         }
         ShapeSpec::Mesh { ref path, ref hash, size, collider } => {
             match super::mesh_file::get(std::path::Path::new(path), hash) {
@@ -83,10 +99,13 @@ fn convex_compound(pieces: Vec<Vec<Vec3>>) -> Collider {
 
 /// The mass of an object spread over its colliders: all of it on a lone collider, else one density
 /// for all, so the body's centre of mass and inertia are those of its whole shape.
-fn mass_properties(mass: f32, body: &Collider, part: Option<&Collider>) -> ColliderMassProperties {
-    let Some(part) = part else { return ColliderMassProperties::Mass(mass) };
+fn mass_properties(mass: f32, body: &Collider, extras: &[(Collider, Transform)]) -> ColliderMassProperties {
+    if extras.is_empty() {
+        return ColliderMassProperties::Mass(mass);
+    }
     let volume = |collider: &Collider| collider.raw.mass_properties(1.0).mass();
-    ColliderMassProperties::Density(mass / (volume(body) + volume(part)).max(1e-9))
+    let total = volume(body) + extras.iter().map(|(collider, _)| volume(collider)).sum::<f32>();
+    ColliderMassProperties::Density(mass / total.max(1e-9))
 }
 
 /// Spawns the spec's physics bodies into `world` (an app with `RapierPhysicsPlugin`).
@@ -111,8 +130,8 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
         } else {
             RigidBody::Dynamic
         };
-        let (collider, part) = object_colliders(&object.shape);
-        let mass = mass_properties(object.mass, &collider, part.as_ref());
+        let (collider, extras) = object_colliders(object);
+        let mass = mass_properties(object.mass, &collider, &extras);
         let surface = (Friction::coefficient(object.friction), Restitution::coefficient(object.restitution));
         let entity = world
             .spawn((
@@ -132,8 +151,8 @@ pub fn spawn_physics(world: &mut World, spec: &ClipSpec) -> PhysicsEntities {
                 object_start(object),
             ))
             .id();
-        if let Some(part) = part {
-            let child = (ChildOf(entity), ActiveEvents::COLLISION_EVENTS, part, mass, surface, Transform::IDENTITY);
+        for (part, place) in extras {
+            let child = (ChildOf(entity), ActiveEvents::COLLISION_EVENTS, part, mass, surface, place);
             object_parts.push((world.spawn(child).id(), index));
         }
         objects.push(entity);
@@ -191,9 +210,15 @@ mod tests {
         for kind in &content.objects.def.kinds {
             let middle = |r: crate::content::Range| (r.0 + r.1) / 2.0;
             let shape = crate::spec::shape_from_def(&kind.shape, middle);
-            let (body, part) = object_colliders(&shape);
-            let collider = collider_volume(&body) + part.as_ref().map_or(0.0, collider_volume);
-            let drawn = crate::world::volume(&shape);
+            let parts = crate::spec::sample_parts(kind, &shape, [1.0; 3], &[], &mut crate::spec::AtFraction(0.5));
+            let (body, part) = shape_colliders(&shape);
+            let mut collider = collider_volume(&body) + part.as_ref().map_or(0.0, collider_volume);
+            let mut drawn = crate::world::volume(&shape);
+            for part in parts.iter().filter(|part| part.collides) {
+                let (main, extra) = shape_colliders(&part.shape);
+                collider += collider_volume(&main) + extra.as_ref().map_or(0.0, collider_volume);
+                drawn += crate::world::volume(&part.shape);
+            }
             let ratio = collider / drawn;
             assert!((0.85..=1.15).contains(&ratio), "{}: collider {collider:.2e} m3, drawn {drawn:.2e} m3", kind.name);
         }

@@ -138,6 +138,9 @@ fn object_mesh(shape: &ShapeSpec) -> Mesh {
         ShapeSpec::Extrusion { size, axis, ref outline } => {
             mesh_of(super::extrusion::Extrusion::new(size, outline, axis).mesh())
         }
+        ShapeSpec::Handle { span, reach, thickness } => {
+            mesh_of(super::handle::Handle { span, reach, thickness }.mesh())
+        }
         ShapeSpec::Mesh { ref path, ref hash, size, .. } => {
             match super::mesh_file::get(std::path::Path::new(path), hash) {
                 Ok(asset) => {
@@ -150,6 +153,16 @@ fn object_mesh(shape: &ShapeSpec) -> Mesh {
                 Err(_) => Cuboid::new(size[0], size[1], size[2]).into(),
             }
         }
+    }
+}
+
+/// An object's parts, as children of its entity (they move with it; masks give them its id).
+fn spawn_parts(world: &mut World, object: &crate::spec::ObjectSpec, entity: Entity) {
+    for part in &object.parts {
+        let mesh = mesh(world, object_mesh(&part.shape));
+        let material = material(world, part.color, part.roughness, part.metallic);
+        let place = Transform::from_translation(Vec3::from(part.offset)).with_rotation(Quat::from_array(part.rotation));
+        world.spawn((ChildOf(entity), Mesh3d(mesh), MeshMaterial3d(material), place));
     }
 }
 
@@ -214,9 +227,11 @@ pub fn spawn_visuals(world: &mut World, spec: &ClipSpec) -> VisualEntities {
         .map(|(index, object)| {
             let mesh = mesh(world, object_mesh(&object.shape));
             let material = object_material(world, object);
-            world
+            let entity = world
                 .spawn((ClipEntity, ObjectIndex(index), Mesh3d(mesh), MeshMaterial3d(material), object_start(object)))
-                .id()
+                .id();
+            spawn_parts(world, object, entity);
+            entity
         })
         .collect();
     let actors = spec.actors.iter().map(|actor| spawn_actor(world, actor)).collect();
