@@ -718,3 +718,78 @@ fn a_ball_dropped_into_every_container_ends_inside_it() {
     }
     assert!(outside.is_empty(), "{}", outside.join("\n"));
 }
+
+/// An action that drops something into an open container (SSv2 10), its object drawn to fit.
+const DROP_INTO: &str = r#"ActionDef(
+    name: "drop_into",
+    template: "Dropping [something] into [something]",
+    class_index: 10,
+    roles: [
+        RoleDef(name: "dropped", requires: [Squat], fits_into: Some("container")),
+        RoleDef(name: "container", requires: [Container]),
+    ],
+    // Something must hold the object still before letting go: not the flat pusher block.
+    actors: [Hand, Stick],
+    setup: [
+        Place(role: "container", u: (-0.4, 0.4), v: (-0.3, 0.3)),
+        HoldAbove(role: "dropped", over: "container", height: (0.05, 0.1), offset: (0.0, 0.004)),
+    ],
+    script: [
+        Start(beside: "dropped", side: Up, gap: (0.004, 0.008)),
+        Release(role: "dropped", frame: (4, 9)),
+        Retreat(toward: Up, distance: (0.08, 0.15), delay: (0, 1), duration: (4, 7)),
+    ],
+    postconditions: [
+        Drops(role: "dropped", min_drop: 0.05),
+        Touches(role: "dropped", other: "container"),
+        EndsIn(role: "dropped", container: "container"),
+        StaysInFrame(role: "dropped", margin: 0.0),
+        // Held from above at first, then inside the container: seen as it is let go and falls.
+        Visible(role: "dropped", median: 0.0, start: 0.2, contact: 0.0, end: 0.0),
+        Visible(role: "container", median: 0.4, end: 0.3),
+    ],
+)"#;
+
+#[test]
+fn an_object_that_must_fit_into_a_container_is_drawn_to_fit_and_ends_inside_it() {
+    use synthact::content::ObjectTrait;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("drop_into.ron"), DROP_INTO).unwrap();
+    let content = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for index in 0..12 {
+        let clip = plan_clip(&content, 7, index, VideoSpec::default(), 60).unwrap_or_else(|e| panic!("{e}"));
+        let (spec, last) = (&clip.spec, clip.trajectory.frames.last().unwrap());
+        let (d, dropped) = spec.role_object("dropped").unwrap();
+        let (c, container) = spec.role_object("container").unwrap();
+        let kind = content.objects.def.kinds.iter().find(|k| k.name == container.kind).unwrap();
+        assert!(kind.has_trait(ObjectTrait::Container) && kind.has_trait(ObjectTrait::Hollow));
+        let opening = container.opening_radius().expect("an open container");
+        // Drawn to pass through the opening: its farthest reach round its centre, corners included.
+        let widest = (0..16)
+            .map(|k| synthact::spec::reach(dropped, Quat::from_rotation_y(k as f32 * 0.3927) * Vec3::X))
+            .fold(0.0, f32::max);
+        assert!(
+            widest <= 0.8 * opening,
+            "clip {index}: {} ({widest:.3} m) for an opening of {opening:.3} m",
+            dropped.kind
+        );
+        // It ends inside: within the opening, below the rim.
+        let (inside, rim) = (Vec3::from(last.objects[d].position), Vec3::from(last.objects[c].position));
+        let across = Vec3::new(inside.x - rim.x, 0.0, inside.z - rim.z).length();
+        let top = rim.y + container.shape.half_extents()[1];
+        assert!(
+            across < opening && inside.y < top,
+            "clip {index}: {across:.3} m off the axis, {:.3} m below the rim",
+            top - inside.y
+        );
+        kinds.insert((dropped.kind.clone(), container.kind.clone()));
+    }
+    assert!(kinds.len() >= 4, "objects and containers vary: {kinds:?}");
+
+    // A role that must fit into one that is not a container is refused, with its field.
+    let wrong = DROP_INTO.replace("fits_into: Some(\"container\")", "fits_into: Some(\"dropped\")");
+    std::fs::write(dir.path().join("drop_into.ron"), &wrong).unwrap();
+    let error = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap_err();
+    assert!(error.to_string().contains("roles[0].fits_into"), "{error}");
+}

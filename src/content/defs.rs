@@ -503,7 +503,17 @@ impl ShapeDef {
                 x.0 >= 1.8 * z.1 && y.1 <= 0.6 * x.0
             }
             (ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. }, ObjectTrait::Long) => false,
-            (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container) => wall.is_some(),
+            (ShapeDef::Lathe { wall, .. }, ObjectTrait::Container | ObjectTrait::Hollow) => wall.is_some(),
+            (_, ObjectTrait::Hollow) => false,
+            (
+                ShapeDef::Box { .. } | ShapeDef::Cylinder { .. } | ShapeDef::Lathe { .. },
+                ObjectTrait::CanStandUpright,
+            ) => true,
+            // An outline lying flat has a flat base; standing on edge, only if it has a bottom side.
+            (ShapeDef::Extrusion { axis, outline, .. }, ObjectTrait::CanStandUpright) => {
+                *axis == Axis::Y || outline.iter().filter(|(_, b)| *b == -0.5).count() >= 2
+            }
+            (_, ObjectTrait::CanStandUpright) => false,
             (_, ObjectTrait::Container) => false,
             // A lid is a part: see [`ObjectKindDef::has_trait`].
             (_, ObjectTrait::HasLid) => false,
@@ -550,6 +560,10 @@ pub enum ObjectTrait {
     Container,
     /// Closed by a part named `lid` or `cap` (a jar, a bottle, a box with a lid).
     HasLid,
+    /// Hollow inside, open or closed (a lathe shape with a wall).
+    Hollow,
+    /// Stands on a flat base the way up it is placed (not a ball, nor a mesh of unknown base).
+    CanStandUpright,
 }
 
 /// The visible actor that conducts an action.
@@ -660,6 +674,10 @@ pub struct RoleDef {
     pub name: String,
     #[serde(default)]
     pub requires: Vec<ObjectTrait>,
+    /// Another role (a `Container`) whose opening this role's object must pass through: sampling
+    /// draws only objects that fit it.
+    #[serde(default)]
+    pub fits_into: Option<String>,
 }
 
 impl RoleDef {
@@ -954,6 +972,9 @@ pub enum Postcondition {
     NeverTouches { role: String, other: String },
     /// The role ends resting on top of `on`.
     EndsOn { role: String, on: String },
+    /// The role ends inside `container` (a `Container` role): within its opening, its bottom
+    /// below the rim, the container still upright.
+    EndsIn { role: String, container: String },
     /// The role's centre ends at least `min` metres (and, if given, at most `max`) from where it
     /// started.
     MovesBy {
@@ -1050,6 +1071,7 @@ impl Postcondition {
             | Postcondition::Touches { role, .. }
             | Postcondition::NeverTouches { role, .. }
             | Postcondition::EndsOn { role, .. }
+            | Postcondition::EndsIn { role, .. }
             | Postcondition::MovesBy { role, .. }
             | Postcondition::MovesInWorld { role, .. }
             | Postcondition::SwapsSides { role, .. }
@@ -1072,6 +1094,7 @@ impl Postcondition {
             | Postcondition::SwapsSides { other, .. }
             | Postcondition::Deflects { other, .. } => Some(other),
             Postcondition::EndsOn { on, .. } => Some(on),
+            Postcondition::EndsIn { container, .. } => Some(container),
             _ => None,
         }
     }

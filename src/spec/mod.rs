@@ -319,6 +319,15 @@ impl ObjectSpec {
         ((low + high) / 2.0, (high - low) / 2.0)
     }
 
+    /// The radius of the opening at the top of an open hollow object (a mug, a bowl), inside its
+    /// wall; `None` for anything else, or with a part on top (a lid).
+    pub fn opening_radius(&self) -> Option<f32> {
+        let ShapeSpec::Lathe { radius, ref profile, wall: Some(wall), .. } = self.shape else { return None };
+        let on_top = self.parts.iter().any(|part| part.offset[1] > 0.0 && part.offset[0].hypot(part.offset[2]) < 1e-6);
+        let rim = profile.last().map_or(0.0, |p| p[0]) * radius - wall;
+        (!on_top && rim > 0.0).then_some(rim)
+    }
+
     /// The radius of the disc round its centre that its body and parts stand within.
     pub fn footprint_radius(&self) -> f32 {
         let [hx, _, hz] = self.shape.half_extents();

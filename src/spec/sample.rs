@@ -460,7 +460,50 @@ fn sample_role_objects(
         let taken: Vec<String> = objects.iter().map(|o| o.color_word.clone()).collect();
         objects.push(sample_object(kind, colors, &taken, Some(role.name.clone()), rng));
     }
+    for (index, role) in action.roles.iter().enumerate() {
+        let Some(into) = &role.fits_into else { continue };
+        let Some(container) = objects.iter().find(|o| o.role.as_ref() == Some(into)) else { continue };
+        let Some(opening) = container.opening_radius() else { continue };
+        let depth = 2.0 * container.shape.half_extents()[1];
+        objects[index] = fitting_object(&objects[index], (opening, depth), content, scene, role, rng);
+    }
     objects
+}
+
+/// An object for `role` that passes through an opening of radius `opening` with a margin and is
+/// no taller than the container's `depth` (so it ends inside, not standing out of a plate): the
+/// one drawn if it does, else the first of up to 40 draws among the role's kinds that can at
+/// their smallest (the last draw if none does; verification then rejects the attempt).
+fn fitting_object(
+    drawn: &ObjectSpec,
+    (opening, depth): (f32, f32),
+    content: &Content,
+    scene: &SceneDef,
+    role: &crate::content::RoleDef,
+    rng: &mut ChaCha8Rng,
+) -> ObjectSpec {
+    // Its farthest reach round its centre, corners included (a box's diagonal).
+    let widest = |object: &ObjectSpec| {
+        let turn = |k: u32| Quat::from_rotation_y(k as f32 * std::f32::consts::TAU / 16.0) * Vec3::X;
+        (0..16).map(|k| reach(object, turn(k))).fold(0.0, f32::max)
+    };
+    let fits = |object: &ObjectSpec| widest(object) <= 0.8 * opening && 2.0 * reach(object, Vec3::Y) <= depth;
+    let smallest = |kind: &ObjectKindDef| {
+        let shape = shape_from_def(&kind.shape, |range| range.0);
+        let parts = sample_parts(kind, &shape, [1.0; 3], &[], &mut AtFraction(0.0));
+        ObjectSpec { shape, parts, ..drawn.clone() }
+    };
+    let kinds: Vec<&ObjectKindDef> =
+        content.scene_kinds(scene).filter(|kind| role.fits(kind) && fits(&smallest(kind))).collect();
+    let mut object = drawn.clone();
+    for _ in 0..40 {
+        if fits(&object) || kinds.is_empty() {
+            break;
+        }
+        let kind = *pick(rng, &kinds);
+        object = sample_object(kind, &content.objects.def.colors, &[], Some(role.name.clone()), rng);
+    }
+    object
 }
 
 /// Where the (first) object playing `role` is in `objects`; validation guarantees one does.

@@ -117,6 +117,7 @@ fn evaluate(track: &Track, condition: &Postcondition) -> Outcome {
         P::GetsCloser { max_ratio, .. } => pairs::gets_closer(track, *max_ratio),
         P::MovesApart { min_ratio, .. } => pairs::moves_apart(track, *min_ratio),
         P::EndsOn { .. } => pairs::ends_on(track),
+        P::EndsIn { .. } => pairs::ends_in(track),
         P::ActorTouches { .. } => contacts::actor_touches(track),
         P::Touches { .. } => contacts::touches(track, true),
         P::NeverTouches { .. } => contacts::touches(track, false),

@@ -41,6 +41,28 @@ pub(super) fn ends_on(track: &Track) -> Outcome {
     (over && gap.abs() < 0.01 && touched, format!("ends {place} the other's footprint, {gap:.3} m above its top"))
 }
 
+/// The object ends inside the other, an open container: its centre within the opening and
+/// below the rim (not caught on it), above the container's own bottom, the container no more
+/// than 20 degrees from upright.
+pub(super) fn ends_in(track: &Track) -> Outcome {
+    let other = track.other();
+    let last_frame = &track.trajectory.frames[track.trajectory.frames.len() - 1];
+    let (pose, last) = (&last_frame.objects[other.index], track.last());
+    let (centre, rotation) = (Vec3::from(pose.position), bevy::math::Quat::from_array(pose.rotation));
+    let Some(opening) = other.object.opening_radius() else { return (false, "the other has no opening".into()) };
+    let local = rotation.inverse() * (last - centre);
+    let half_height = other.object.shape.half_extents()[1];
+    let bottom = local.y - reach_of(&posed(track.object, last_frame.objects[track.index].rotation), Vec3::NEG_Y);
+    let across = Vec3::new(local.x, 0.0, local.z).length();
+    let tilt = (rotation * Vec3::Y).angle_between(Vec3::Y).to_degrees();
+    let inside = across <= opening && local.y < half_height && bottom > -half_height && tilt <= 20.0;
+    let measured = format!(
+        "{across:.3} m off its axis (opening {opening:.3} m), centre {:.3} m below its rim, container tilted {tilt:.0} degrees",
+        half_height - local.y
+    );
+    (inside, measured)
+}
+
 #[cfg(test)]
 mod tests {
     use bevy::math::Vec3;

@@ -85,6 +85,14 @@ impl<'a> ActionCheck<'a> {
         if self.roles.len() != def.roles.len() {
             self.check.fail("roles", "role names must be unique");
         }
+        for (i, role) in def.roles.iter().enumerate() {
+            let Some(into) = &role.fits_into else { continue };
+            let container = def.roles.iter().find(|r| &r.name == into && r.name != role.name);
+            if !container.is_some_and(|c| c.requires.contains(&ObjectTrait::Container)) {
+                let message = format!("`{into}` must be another role of this action that requires `Container`");
+                self.check.fail(format!("roles[{i}].fits_into"), message);
+            }
+        }
         if def.script_frames == 0 {
             self.check.fail("script_frames", "must be at least 1");
         }
@@ -390,12 +398,21 @@ impl<'a> ActionCheck<'a> {
             let at = format!("postconditions[{i}]");
             self.require_role(format!("{at}.role"), condition.role());
             if let Some(other) = condition.other() {
-                let field = if matches!(condition, Postcondition::EndsOn { .. }) { "on" } else { "other" };
+                let field = match condition {
+                    Postcondition::EndsOn { .. } => "on",
+                    Postcondition::EndsIn { .. } => "container",
+                    _ => "other",
+                };
                 if !self.roles.contains(other) && !self.props.contains(other) {
                     let message = format!("unknown role `{other}`; the action declares: {}", joined(&self.roles));
                     self.check.fail(format!("{at}.{field}"), message);
                 } else if other == condition.role() {
                     self.check.fail(format!("{at}.{field}"), "relates a role to itself");
+                } else if let Postcondition::EndsIn { container, .. } = condition {
+                    let role = self.def.roles.iter().find(|r| &r.name == container);
+                    if !role.is_some_and(|r| r.requires.contains(&ObjectTrait::Container)) {
+                        self.check.fail(format!("{at}.container"), "the container's role must require `Container`");
+                    }
                 }
             }
             check_condition_numbers(&mut self.check, &at, condition);
