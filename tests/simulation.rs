@@ -793,3 +793,37 @@ fn an_object_that_must_fit_into_a_container_is_drawn_to_fit_and_ends_inside_it()
     let error = Content::load(&default_scenes_dir(), dir.path(), &default_objects_file()).unwrap_err();
     assert!(error.to_string().contains("roles[0].fits_into"), "{error}");
 }
+
+#[test]
+fn a_glass_tipped_on_its_side_rolls_on_its_rim_down_a_gentle_slope() {
+    let content = Content::load_builtin().unwrap();
+    let video = VideoSpec::default();
+    let index = (0..).find(|i| choose_action(&content, *i).unwrap().def.name == "approach_with_camera").unwrap();
+    let base = sample_clip(&content, &choose(&content, index, video, 20).unwrap(), 3, 0, video);
+    let glass = content.objects.def.kinds.iter().find(|kind| kind.name == "glass").unwrap();
+    // A fixed board 40 cm long, tilted 8 degrees: too gentle for the glass to slide (friction
+    // 0.4 or more against a slope of 0.14), so it can only go down by rolling.
+    let (angle, centre) = (8f32.to_radians(), Vec3::from(base.objects[0].position) + Vec3::Y * 0.05);
+    let tilt = Quat::from_rotation_z(angle);
+    let mut board = base.objects[0].clone();
+    board.shape = synthact::spec::ShapeSpec::Box { size: [0.4, 0.01, 0.25], rounding: 0.0 };
+    board.parts.clear();
+    (board.position, board.rotation, board.fixed, board.held_until_frame) =
+        (centre.to_array(), tilt.to_array(), true, None);
+    let mut object = board.clone();
+    object.shape = shape_at(glass, 0.5);
+    let radius = object.shape.half_extents()[0];
+    // Lying on its side with its axis across the slope, near the board's high end.
+    let on_board = centre + tilt * Vec3::new(0.12, 0.005 + radius + 0.001, 0.0);
+    (object.position, object.rotation, object.fixed) =
+        (on_board.to_array(), (tilt * Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)).to_array(), false);
+    (object.mass, object.friction, object.restitution) = (0.2, middle(glass.friction), 0.05);
+    let spec = synthact::spec::ClipSpec { objects: vec![board, object], actors: Vec::new(), ..base.clone() };
+    let trajectory = simulate(&spec);
+    let (first, last) = (&trajectory.frames[0].objects[1], &trajectory.frames[trajectory.frames.len() - 1].objects[1]);
+    let down = Vec3::from(first.position).x - Vec3::from(last.position).x;
+    // Summed frame to frame: rolling turns it over and over.
+    let rotations: Vec<Quat> = trajectory.frames.iter().map(|f| Quat::from_array(f.objects[1].rotation)).collect();
+    let turned: f32 = rotations.windows(2).map(|w| w[0].angle_between(w[1]).to_degrees()).sum();
+    assert!(down > 0.05 && turned > 90.0, "moved {down:.3} m down the slope, turned {turned:.0} degrees");
+}
