@@ -339,6 +339,9 @@ fn twenty_seeds_vary_in_everything_a_camera_sees_and_each_seed_is_stable() {
     let cameras = distinct(clips.iter().map(|c| format!("{:?}", c.spec.camera.position)).collect());
     assert_eq!(cameras, 20, "camera poses");
     assert!(clips.iter().filter(|c| c.spec.camera.shake.is_some()).count() >= 15, "hand-held shake");
+    // Held a little askew, either way, up to the scenes' 4 degrees.
+    let rolls: Vec<f32> = clips.iter().map(|c| c.spec.camera.roll_deg).collect();
+    assert!(rolls.iter().all(|r| r.abs() <= 4.0) && rolls.iter().any(|r| *r < -2.0) && rolls.iter().any(|r| *r > 2.0));
     assert_eq!(distinct(clips.iter().map(|c| c.spec.scene.clone()).collect()), 1, "clip 0 of every seed: one scene");
 
     // From the pixels: the first frames' mean colors spread out, and every seed looks different.

@@ -239,6 +239,10 @@ pub struct CameraDef {
     /// degree), slow as a phone held in a hand; `(0, 0)` for a camera on a tripod.
     #[serde(default = "default_shake")]
     pub shake_deg: Range,
+    /// Turn about the view axis, degrees, drawn per clip: a phone held a little askew; `(0, 0)`
+    /// (the default) for a level camera.
+    #[serde(default = "default_shake")]
+    pub roll_deg: Range,
 }
 
 fn default_shake() -> Range {

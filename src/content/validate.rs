@@ -361,6 +361,7 @@ fn validate_scene(scene: &Loaded<SceneDef>, library: &ObjectLibraryDef, problems
     check.range("camera.azimuth_deg", camera.azimuth_deg, -180.0, 180.0);
     check.range("camera.fov_deg", camera.fov_deg, 5.0, 120.0);
     check.range("camera.shake_deg", camera.shake_deg, 0.0, 10.0);
+    check.range("camera.roll_deg", camera.roll_deg, -30.0, 30.0);
     if !(camera.look_at_jitter.is_finite() && camera.look_at_jitter >= 0.0) {
         check.fail("camera.look_at_jitter", "must be zero or a positive number of metres");
     }

@@ -64,7 +64,9 @@ impl CameraSpec {
         let forward = (look_at - position).normalize_or(Vec3::NEG_Z);
         let right = forward.cross(Vec3::Y).normalize_or(Vec3::X);
         let up = right.cross(forward);
-        let base = Quat::from_mat3(&Mat3::from_cols(right, up, -forward));
+        // A held phone is seldom level: the roll turns the camera about its view axis.
+        let level = Quat::from_mat3(&Mat3::from_cols(right, up, -forward));
+        let base = level * Quat::from_rotation_z(self.roll_deg.to_radians());
         let Some(shake) = self.shake else { return (position, base) };
         let seconds = frame / fps.max(1) as f32;
         let wave = |axis: usize| {
@@ -93,9 +95,10 @@ pub struct CameraModel {
 }
 
 impl CameraModel {
-    /// The camera as it starts (frame 0, no shake).
+    /// The camera as it starts (frame 0, no shake), rolled about its view axis.
     pub fn new(camera: &CameraSpec, width: u32, height: u32) -> Self {
-        let view = Mat4::look_at_rh(Vec3::from(camera.position), Vec3::from(camera.look_at), Vec3::Y);
+        let level = Mat4::look_at_rh(Vec3::from(camera.position), Vec3::from(camera.look_at), Vec3::Y);
+        let view = Mat4::from_rotation_z(-camera.roll_deg.to_radians()) * level;
         Self::with_view(view, camera.fov_deg, width, height)
     }
 
@@ -168,7 +171,36 @@ mod tests {
     use super::*;
 
     fn front_camera() -> CameraSpec {
-        CameraSpec { position: [0.0, 1.0, 2.0], look_at: [0.0, 1.0, 0.0], fov_deg: 60.0, motion: vec![], shake: None }
+        CameraSpec {
+            position: [0.0, 1.0, 2.0],
+            look_at: [0.0, 1.0, 0.0],
+            fov_deg: 60.0,
+            motion: vec![],
+            shake: None,
+            roll_deg: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_rolled_camera_tilts_a_level_line_by_its_roll_and_keeps_its_aim() {
+        let rolled = CameraSpec { roll_deg: 5.0, ..front_camera() };
+        let model = CameraModel::new(&rolled, 200, 200);
+        let centre = model.project(Vec3::new(0.0, 1.0, 0.0)).unwrap();
+        assert!((centre - Vec2::new(100.0, 100.0)).length() < 1e-3, "it still looks at its point");
+        // The angle of a level line in the image, counter-clockwise positive (image y runs down).
+        let slope = |roll_deg: f32| {
+            let model = CameraModel::new(&CameraSpec { roll_deg, ..front_camera() }, 200, 200);
+            let [left, right] = [-0.3, 0.3].map(|x| model.project(Vec3::new(x, 1.0, 0.0)).unwrap());
+            ((left.y - right.y) / (right.x - left.x)).atan().to_degrees()
+        };
+        // The camera turns counter-clockwise: the scene leans clockwise in the image.
+        assert!((slope(5.0) + 5.0).abs() < 0.05, "a level line at {:.2} degrees", slope(5.0));
+        assert!((slope(-5.0) - 5.0).abs() < 0.05, "a level line at {:.2} degrees", slope(-5.0));
+        assert!(slope(0.0).abs() < 1e-3);
+        // The pose the renderer draws through (frame 0, no shake) is the same camera.
+        let drawn = CameraModel::at_frame(&rolled, 0, 12, 200, 200);
+        let point = Vec3::new(0.25, 0.8, 0.1);
+        assert!((drawn.project(point).unwrap() - model.project(point).unwrap()).length() < 1e-3);
     }
 
     #[test]

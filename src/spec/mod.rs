@@ -120,6 +120,10 @@ pub struct CameraSpec {
     pub motion: Vec<CameraKeyframe>,
     /// Hand-held sway, if any.
     pub shake: Option<ShakeSpec>,
+    /// Turn about the view axis, degrees, as a phone held a little askew (positive: the camera
+    /// turns counter-clockwise, so the scene leans clockwise in the image); 0 for a level camera.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub roll_deg: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

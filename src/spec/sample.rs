@@ -265,7 +265,11 @@ fn sample_camera(scene: &SceneDef, area: &Area, rng: &mut ChaCha8Rng) -> CameraS
             phases: std::array::from_fn(|_| [wave(0.0, std::f32::consts::TAU), wave(0.0, std::f32::consts::TAU)]),
         }
     });
-    CameraSpec { position: position.to_array(), look_at: look_at.to_array(), fov_deg, motion: Vec::new(), shake }
+    // Drawn last and only where the scene asks for it, so level scenes sample as before.
+    let roll_deg =
+        if def.roll_deg.1 > def.roll_deg.0 || def.roll_deg.0 != 0.0 { uniform(rng, def.roll_deg) } else { 0.0 };
+    let (position, look_at) = (position.to_array(), look_at.to_array());
+    CameraSpec { position, look_at, fov_deg, motion: Vec::new(), shake, roll_deg }
 }
 
 /// The camera's scripted motion: dollies and turns, one after another, as keyframes.
