@@ -79,7 +79,8 @@ fn the_text_report_names_each_group_with_its_scores_and_the_cues_per_class() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     let expected = ["clips per class", "first frame", "last frame", "all classes", "ramp: roll_down_ramp 100.0%"];
-    for expected in expected.into_iter().chain(["visibility of the", "median over its clip: p5"]) {
+    let spreads = ["visibility of the", "median over its clip: p5", "camera elevation", "roll", "lux"];
+    for expected in expected.into_iter().chain(spreads) {
         assert!(text.contains(expected), "`{expected}` in:\n{text}");
     }
 }
@@ -107,6 +108,31 @@ fn a_rendered_dataset_is_audited_from_its_files_with_or_without_annotations() {
     assert_eq!(visibility["objects"], 10, "{visibility}");
     assert!(visibility["lowest_median"].as_f64().unwrap() >= 0.5, "{visibility}");
     assert!(group(&report, "push_sideways")["first_frame"]["accuracy"].is_number(), "scored from 5 clips a class");
+    // How the clips were filmed, as their labels' cameras say.
+    let mut elevations: Vec<f64> = (0..10)
+        .map(|i| {
+            let label: Value =
+                serde_json::from_slice(&std::fs::read(out.join(format!("{i:06}/label.json"))).unwrap()).unwrap();
+            let camera = &label["spec"]["camera"];
+            let at = |key: &str, axis: usize| camera[key][axis].as_f64().unwrap();
+            let (dx, dy, dz) = (
+                at("look_at", 0) - at("position", 0),
+                at("look_at", 1) - at("position", 1),
+                at("look_at", 2) - at("position", 2),
+            );
+            (-dy).atan2(dx.hypot(dz)).to_degrees()
+        })
+        .collect();
+    elevations.sort_by(f64::total_cmp);
+    let spread = &report["viewpoints"];
+    let elevation: Vec<f64> = (0..3).map(|i| spread["elevation_deg"][i].as_f64().unwrap()).collect();
+    assert!(
+        (elevation[1] - elevations[4]).abs() < 1e-3 && elevation[0] <= elevation[1] && elevation[1] <= elevation[2],
+        "{spread}"
+    );
+    assert!((10.0..60.0).contains(&elevation[1]), "{spread}");
+    assert!((0..3).all(|i| spread["roll_deg"][i].as_f64().unwrap().abs() <= 4.0), "{spread}");
+    assert!(spread["sun_lux"][0].as_f64().unwrap() >= 1000.0, "{spread}");
 
     // Without annotations.json the poses are simulated again from the label's spec: the same report.
     std::fs::remove_file(out.join("000003/annotations.json")).unwrap();

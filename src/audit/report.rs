@@ -44,6 +44,52 @@ pub struct AuditReport {
     pub cues: BTreeMap<String, BTreeMap<String, f64>>,
     /// How much of the objects a label names the camera saw, over every role of every clip.
     pub visibility: VisibilitySpread,
+    /// How the clips were filmed: the spread of camera and light over them.
+    pub viewpoints: ViewpointSpread,
+}
+
+/// Percentiles 5, 50 and 95 of each of the clips' camera and light numbers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ViewpointSpread {
+    pub elevation_deg: [f64; 3],
+    pub distance_m: [f64; 3],
+    pub fov_deg: [f64; 3],
+    pub roll_deg: [f64; 3],
+    pub sun_lux: [f64; 3],
+    pub lamps: [f64; 3],
+}
+
+impl ViewpointSpread {
+    fn of(clips: &[ClipView]) -> ViewpointSpread {
+        let spread = |pick: fn(&super::view::Viewpoint) -> f64| {
+            let mut values: Vec<f64> = clips.iter().map(|clip| pick(&clip.viewpoint)).collect();
+            values.sort_by(f64::total_cmp);
+            [5, 50, 95].map(|p| values.get((values.len().max(1) - 1) * p / 100).copied().unwrap_or(0.0))
+        };
+        ViewpointSpread {
+            elevation_deg: spread(|v| v.elevation_deg),
+            distance_m: spread(|v| v.distance_m),
+            fov_deg: spread(|v| v.fov_deg),
+            roll_deg: spread(|v| v.roll_deg),
+            sun_lux: spread(|v| v.sun_lux),
+            lamps: spread(|v| v.lamps),
+        }
+    }
+}
+
+impl fmt::Display for ViewpointSpread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let row = |[p5, p50, p95]: [f64; 3], digits: usize| format!("{p5:.digits$} / {p50:.digits$} / {p95:.digits$}");
+        writeln!(f, "camera and light (p5 / p50 / p95 over clips):")?;
+        writeln!(
+            f,
+            "  camera elevation {} degrees, distance {} m",
+            row(self.elevation_deg, 1),
+            row(self.distance_m, 2)
+        )?;
+        writeln!(f, "  field of view {} degrees, roll {} degrees", row(self.fov_deg, 1), row(self.roll_deg, 1))?;
+        writeln!(f, "  sun {} lux, lamps {}", row(self.sun_lux, 0), row(self.lamps, 0))
+    }
 }
 
 /// The spread of role objects' visible fractions (clips recorded before visibility was measured
@@ -155,6 +201,7 @@ fn count(source: String, clips: &[ClipView]) -> AuditReport {
         all_classes: score_group("all classes", None, &[]),
         cues: BTreeMap::new(),
         visibility: VisibilitySpread::of(clips),
+        viewpoints: ViewpointSpread::of(clips),
     };
     let add = |counts: &mut Counts, key: &str| *counts.entry(key.to_string()).or_default() += 1;
     for clip in clips {
@@ -286,6 +333,7 @@ impl fmt::Display for AuditReport {
         let attempts: Vec<String> = self.attempts.iter().map(|(a, n)| format!("{a}: {n}")).collect();
         writeln!(f, "attempts per clip: mean {:.2} ({})", self.mean_attempts, attempts.join(", "))?;
         write!(f, "{}", self.visibility)?;
+        write!(f, "{}", self.viewpoints)?;
         if !self.unverifiable.is_empty() {
             write_counts(f, "unverifiable clips (every attempt failed)", &self.unverifiable)?;
         }

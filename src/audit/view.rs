@@ -39,6 +39,40 @@ pub struct ClipView {
     pub cues: Vec<String>,
     /// How much of each role's object the camera saw (as verification measured it).
     pub visibility: Vec<RoleVisibility>,
+    /// Where the camera stood and how much light there was.
+    pub viewpoint: Viewpoint,
+}
+
+/// A clip's camera and light as numbers, for the spread of a dataset's viewpoints.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Viewpoint {
+    /// Degrees above level, looking down at what it looks at.
+    pub elevation_deg: f64,
+    /// Metres from what it looks at.
+    pub distance_m: f64,
+    /// Vertical field of view, degrees.
+    pub fov_deg: f64,
+    /// Turn about the view axis, degrees.
+    pub roll_deg: f64,
+    /// The sun's (or window's) illuminance, lux.
+    pub sun_lux: f64,
+    pub lamps: f64,
+}
+
+impl Viewpoint {
+    fn of(spec: &ClipSpec) -> Viewpoint {
+        let camera = &spec.camera;
+        let view = bevy::math::Vec3::from(camera.look_at) - bevy::math::Vec3::from(camera.position);
+        let level = view.x.hypot(view.z);
+        Viewpoint {
+            elevation_deg: f64::from((-view.y).atan2(level).to_degrees()),
+            distance_m: f64::from(view.length()),
+            fov_deg: f64::from(camera.fov_deg),
+            roll_deg: f64::from(camera.roll_deg),
+            sun_lux: f64::from(spec.lighting.sun_illuminance),
+            lamps: spec.lighting.lamps.len() as f64,
+        }
+    }
 }
 
 impl ClipView {
@@ -67,6 +101,7 @@ impl ClipView {
             last: frame_features(spec, last, last_frame),
             cues: cues(spec, first),
             visibility,
+            viewpoint: Viewpoint::of(spec),
         }
     }
 }
