@@ -613,13 +613,18 @@ fn shape_at(kind: &synthact::content::ObjectKindDef, t: f32) -> synthact::spec::
     synthact::spec::shape_from_def(&kind.shape, |range| range.0 + (range.1 - range.0) * t)
 }
 
+/// A clip without actors (the camera approaches) to stand objects in: its table, light and
+/// camera, its objects replaced by each test.
+fn actorless_clip(content: &Content, video: VideoSpec) -> synthact::spec::ClipSpec {
+    let index = (0..).find(|i| choose_action(content, *i).unwrap().def.name == "approach_with_camera").unwrap();
+    sample_clip(content, &choose(content, index, video, 20).unwrap(), 3, 0, video)
+}
+
 #[test]
 fn every_object_kind_comes_to_rest_upright_on_a_flat_table_within_a_second() {
     let content = Content::load_builtin().unwrap();
     let video = VideoSpec::default();
-    // A clip without actors (the camera approaches), emptied, to stand each kind in.
-    let index = (0..).find(|i| choose_action(&content, *i).unwrap().def.name == "approach_with_camera").unwrap();
-    let base = sample_clip(&content, &choose(&content, index, video, 20).unwrap(), 3, 0, video);
+    let base = actorless_clip(&content, video);
     assert!(base.actors.is_empty());
     let mut restless = Vec::new();
     let sizes = content.objects.def.kinds.iter().flat_map(|kind| [0.0, 0.5, 1.0].map(|t| (kind, t)));
@@ -663,8 +668,7 @@ fn a_ball_dropped_into_every_container_ends_inside_it() {
     use synthact::spec::ShapeSpec;
     let content = Content::load_builtin().unwrap();
     let video = VideoSpec::default();
-    let index = (0..).find(|i| choose_action(&content, *i).unwrap().def.name == "approach_with_camera").unwrap();
-    let base = sample_clip(&content, &choose(&content, index, video, 20).unwrap(), 3, 0, video);
+    let base = actorless_clip(&content, video);
     let containers: Vec<_> =
         content.objects.def.kinds.iter().filter(|k| k.shape.has_trait(ObjectTrait::Container)).collect();
     let names: Vec<&str> = containers.iter().map(|kind| kind.name.as_str()).collect();
@@ -798,8 +802,7 @@ fn an_object_that_must_fit_into_a_container_is_drawn_to_fit_and_ends_inside_it()
 fn a_glass_tipped_on_its_side_rolls_on_its_rim_down_a_gentle_slope() {
     let content = Content::load_builtin().unwrap();
     let video = VideoSpec::default();
-    let index = (0..).find(|i| choose_action(&content, *i).unwrap().def.name == "approach_with_camera").unwrap();
-    let base = sample_clip(&content, &choose(&content, index, video, 20).unwrap(), 3, 0, video);
+    let base = actorless_clip(&content, video);
     let glass = content.objects.def.kinds.iter().find(|kind| kind.name == "glass").unwrap();
     // A fixed board 40 cm long, tilted 8 degrees: too gentle for the glass to slide (friction
     // 0.4 or more against a slope of 0.14), so it can only go down by rolling.
