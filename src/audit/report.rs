@@ -64,7 +64,7 @@ impl ViewpointSpread {
         let spread = |pick: fn(&super::view::Viewpoint) -> f64| {
             let mut values: Vec<f64> = clips.iter().map(|clip| pick(&clip.viewpoint)).collect();
             values.sort_by(f64::total_cmp);
-            [5, 50, 95].map(|p| values.get((values.len().max(1) - 1) * p / 100).copied().unwrap_or(0.0))
+            percentiles(&values, [5, 50, 95])
         };
         ViewpointSpread {
             elevation_deg: spread(|v| v.elevation_deg),
@@ -90,6 +90,11 @@ impl fmt::Display for ViewpointSpread {
         writeln!(f, "  field of view {} degrees, roll {} degrees", row(self.fov_deg, 1), row(self.roll_deg, 1))?;
         writeln!(f, "  sun {} lux, lamps {}", row(self.sun_lux, 0), row(self.lamps, 0))
     }
+}
+
+/// The values at percentiles `ps` of sorted `values` (nearest rank below); 0 when there are none.
+fn percentiles<const N: usize>(values: &[f64], ps: [usize; N]) -> [f64; N] {
+    ps.map(|p| values.get(values.len().saturating_sub(1) * p / 100).copied().unwrap_or(0.0))
 }
 
 /// The spread of role objects' visible fractions (clips recorded before visibility was measured
@@ -121,7 +126,7 @@ impl VisibilitySpread {
             values
         };
         let (medians, mins) = (sorted(|v| v.median), sorted(|v| v.min));
-        let percentiles = |values: &[f64]| [5, 25, 50].map(|p| values[(values.len() - 1) * p / 100]);
+        let percentiles = |values: &[f64]| percentiles(values, [5, 25, 50]);
         let below = |limit: f64| medians.iter().filter(|m| **m < limit).count() as f64 / medians.len() as f64;
         VisibilitySpread {
             objects: seen.len(),

@@ -13,7 +13,7 @@ use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
 use crate::simulation::{Body, Trajectory};
-use crate::spec::{CameraModel, ClipSpec, ObjectSpec, ShapeSpec, box_corners};
+use crate::spec::{CameraModel, ClipSpec, ObjectSpec, PartSpec, ShapeSpec, box_corners};
 
 /// Version of the `annotations.json` schema; bump it when a field changes meaning.
 pub const ANNOTATIONS_VERSION: u32 = 1;
@@ -335,10 +335,7 @@ fn silhouette_area(camera: &CameraModel, object: &ObjectSpec, centre: Vec3, rota
         }
     }
     // With the corners of its parts' boxes: the hull takes in a handle.
-    for part in &object.parts {
-        let (offset, turn) = (Vec3::from(part.offset), Quat::from_array(part.rotation));
-        local.extend(box_corners(Vec3::from(part.shape.half_extents())).map(|corner| offset + turn * corner));
-    }
+    local.extend(object.parts.iter().flat_map(PartSpec::corners));
     let mut points = Vec::with_capacity(local.len());
     for point in local {
         match camera.project(centre + rotation * point) {

@@ -148,17 +148,18 @@ impl ClipLabel {
             return problem("spec.video".into(), &message);
         }
         let within = |values: &[f32]| values.iter().all(|v| v.is_finite() && v.abs() <= 1000.0);
+        let placed = |position: &[f32; 3], rotation: &[f32; 4], shape: &crate::spec::ShapeSpec| {
+            within(position) && within(rotation) && shape.half_extents().iter().all(|h| *h > 0.0 && *h <= 100.0)
+        };
         for (i, object) in spec.objects.iter().enumerate() {
-            let size = object.shape.half_extents();
-            if !within(&object.position) || !within(&object.rotation) || !size.iter().all(|h| *h > 0.0 && *h <= 100.0) {
+            if !placed(&object.position, &object.rotation, &object.shape) {
                 return problem(
                     format!("spec.objects[{i}].position"),
                     "position, rotation and size must be finite and in range",
                 );
             }
             for (j, part) in object.parts.iter().enumerate() {
-                let size = part.shape.half_extents();
-                if !within(&part.offset) || !within(&part.rotation) || !size.iter().all(|h| *h > 0.0 && *h <= 100.0) {
+                if !placed(&part.offset, &part.rotation, &part.shape) {
                     return problem(
                         format!("spec.objects[{i}].parts[{j}].offset"),
                         "a part's offset, rotation and size must be finite and in range",

@@ -315,10 +315,7 @@ impl ObjectSpec {
     /// The box round its body and parts in its own frame: its centre and half extents.
     pub fn bounds(&self) -> (Vec3, Vec3) {
         let half = Vec3::from(self.shape.half_extents());
-        let corners = self.parts.iter().flat_map(|part| {
-            let (offset, turn) = (Vec3::from(part.offset), Quat::from_array(part.rotation));
-            box_corners(Vec3::from(part.shape.half_extents())).map(move |corner| offset + turn * corner)
-        });
+        let corners = self.parts.iter().flat_map(PartSpec::corners);
         let (low, high) = corners.fold((-half, half), |(low, high), p| (low.min(p), high.max(p)));
         ((low + high) / 2.0, (high - low) / 2.0)
     }
@@ -358,6 +355,14 @@ pub struct PartSpec {
     pub metallic: f32,
     /// Whether it has a collider.
     pub collides: bool,
+}
+
+impl PartSpec {
+    /// The corners of its box, in the object's frame.
+    pub fn corners(&self) -> [Vec3; 8] {
+        let (offset, turn) = (Vec3::from(self.offset), Quat::from_array(self.rotation));
+        box_corners(Vec3::from(self.shape.half_extents())).map(|corner| offset + turn * corner)
+    }
 }
 
 /// An actor: what it looks like and where its contact point is over time.

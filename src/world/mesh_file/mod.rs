@@ -43,9 +43,23 @@ pub struct MeshAsset {
     pub proportions: Vec3,
     /// The file's own base color texture, drawn instead of the kind's color and pattern.
     pub texture: Option<image::RgbaImage>,
-    /// The points of the convex hull, at unit scale.
-    hull: Vec<Vec3>,
-    decomposition: OnceLock<Vec<Vec<Vec3>>>,
+    /// The convex hull, at unit scale.
+    hull: Pieces,
+    decomposition: OnceLock<Pieces>,
+}
+
+/// Convex pieces (each a point set) at unit scale, with the volume of their hulls, worked out
+/// once: sampling asks for it for every object whose mass comes from a density.
+struct Pieces {
+    points: Vec<Vec<Vec3>>,
+    volume: f32,
+}
+
+impl Pieces {
+    fn new(points: Vec<Vec<Vec3>>) -> Pieces {
+        let volume = points.iter().filter_map(|piece| hull_of(piece).ok()).map(|hull| hull.volume()).sum();
+        Pieces { points, volume }
+    }
 }
 
 impl std::fmt::Debug for MeshAsset {
@@ -57,23 +71,27 @@ impl std::fmt::Debug for MeshAsset {
 impl MeshAsset {
     /// The convex pieces (point sets) the object collides as, at unit scale.
     pub fn pieces(&self, collider: MeshCollider) -> Vec<&[Vec3]> {
-        match collider {
-            MeshCollider::Hull => vec![&self.hull],
-            MeshCollider::Decomposition => self.decomposition().iter().map(Vec::as_slice).collect(),
-        }
+        self.collider(collider).points.iter().map(Vec::as_slice).collect()
     }
 
     /// The points of its convex hull, at unit scale.
     pub fn hull(&self) -> &[Vec3] {
-        &self.hull
+        &self.hull.points[0]
     }
 
     /// The volume of [`MeshAsset::pieces`] at unit scale.
     pub fn volume(&self, collider: MeshCollider) -> f32 {
-        self.pieces(collider).iter().filter_map(|points| hull_of(points).ok()).map(|hull| hull.volume()).sum()
+        self.collider(collider).volume
     }
 
-    fn decomposition(&self) -> &Vec<Vec<Vec3>> {
+    fn collider(&self, collider: MeshCollider) -> &Pieces {
+        match collider {
+            MeshCollider::Hull => &self.hull,
+            MeshCollider::Decomposition => self.decomposition(),
+        }
+    }
+
+    fn decomposition(&self) -> &Pieces {
         self.decomposition.get_or_init(|| {
             let points: Vec<Vec3> = self.mesh.positions.iter().map(|p| Vec3::from(*p)).collect();
             let triangles: Vec<[u32; 3]> = self.mesh.indices.chunks(3).map(|t| [t[0], t[1], t[2]]).collect();
@@ -85,7 +103,7 @@ impl MeshAsset {
                 .filter(|points| hull_of(points).is_ok())
                 .collect();
             // V-HACD finds nothing in a mesh that does not enclose a volume; the hull still does.
-            if hulls.is_empty() { vec![self.hull.clone()] } else { hulls }
+            Pieces::new(if hulls.is_empty() { self.hull.points.clone() } else { hulls })
         })
     }
 }
@@ -195,7 +213,7 @@ fn finish(raw: RawMesh, hash: String) -> Result<MeshAsset, String> {
         mesh,
         proportions: (max - min) * scale,
         texture: raw.texture,
-        hull: hull.points,
+        hull: Pieces::new(vec![hull.points]),
         decomposition: OnceLock::new(),
     })
 }
